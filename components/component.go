@@ -1,0 +1,104 @@
+package components
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// typePrefix is the type token namespace of every component in this package.
+const typePrefix = "djangofargate:components:"
+
+// FieldError is the error a constructor returns for a bad argument, before
+// it registers anything. Field is the argument's pulumi tag name.
+type FieldError struct {
+	Component, Name, Field, Reason string
+}
+
+// Error names the component, its instance and the field.
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("%s %q: %s: %s", e.Component, e.Name, e.Field, e.Reason)
+}
+
+func argError(component, name, field, format string, a ...any) error {
+	return &FieldError{Component: component, Name: name, Field: field, Reason: fmt.Sprintf(format, a...)}
+}
+
+// child returns the logical name of a component's child: "<name>-<role>".
+func child(name, role string) string { return name + "-" + role }
+
+// boolOr returns *p, or def when p is nil.
+func boolOr(p *bool, def bool) bool {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+// LogRetentionDays lists the retention periods CloudWatch Logs accepts.
+var LogRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+	1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// ValidateLogRetention returns an error when days is not a retention period
+// CloudWatch Logs accepts.
+func ValidateLogRetention(days int) error {
+	if !slices.Contains(LogRetentionDays, days) {
+		return fmt.Errorf("%d days is not a CloudWatch Logs retention period; use one of %v", days, LogRetentionDays)
+	}
+	return nil
+}
+
+// PolicyDocument is an IAM policy document. Documents are built from Go
+// values and marshalled, never written as string templates.
+type PolicyDocument struct {
+	Version   string      `json:"Version"`
+	Statement []Statement `json:"Statement"`
+}
+
+// Statement is one statement of a PolicyDocument.
+type Statement struct {
+	Sid       string                    `json:"Sid,omitempty"`
+	Effect    string                    `json:"Effect"`
+	Principal map[string]any            `json:"Principal,omitempty"`
+	Action    []string                  `json:"Action"`
+	Resource  []string                  `json:"Resource,omitempty"`
+	Condition map[string]map[string]any `json:"Condition,omitempty"`
+}
+
+// policyVersion is the current IAM policy language version.
+const policyVersion = "2012-10-17"
+
+// JSON marshals the document.
+func (d PolicyDocument) JSON() string {
+	b, err := json.Marshal(d)
+	if err != nil {
+		panic(err) // a PolicyDocument holds only strings, maps and slices
+	}
+	return string(b)
+}
+
+// policyOutput renders a policy document once the values it names are known.
+func policyOutput(build func(v []string) PolicyDocument, inputs ...pulumi.StringInput) pulumi.StringOutput {
+	args := make([]any, len(inputs))
+	for i, in := range inputs {
+		args[i] = in
+	}
+	return pulumi.All(args...).ApplyT(func(vals []any) string {
+		s := make([]string, len(vals))
+		for i, v := range vals {
+			s[i], _ = v.(string)
+		}
+		return build(s).JSON()
+	}).(pulumi.StringOutput)
+}
+
+// assumeRolePolicy is the trust policy that lets an AWS service assume a role.
+func assumeRolePolicy(service string) string {
+	return PolicyDocument{Version: policyVersion, Statement: []Statement{{
+		Effect:    "Allow",
+		Principal: map[string]any{"Service": service},
+		Action:    []string{"sts:AssumeRole"},
+	}}}.JSON()
+}

@@ -1,0 +1,24 @@
+// Package components is a library of Pulumi component resources that put a
+// production Django API on AWS ECS Fargate.
+//
+// The components compose into one stack but stand alone:
+//
+//   - Network: a VPC with public, private and isolated subnets, NAT, VPC
+//     endpoints, flow logs and a closed default security group.
+//   - Registry: an ECR repository and the app image, built and pushed, pinned
+//     by digest.
+//   - Database: RDS PostgreSQL with TLS forced and an RDS-managed password.
+//   - Storage: private, encrypted S3 buckets for media, static files and ALB
+//     access logs.
+//   - DjangoService: the Fargate service behind an Application Load
+//     Balancer, with autoscaling, secrets and migrations.
+//
+// Every constructor has the form NewX(ctx, name, *XArgs, ...opts): it
+// validates and defaults its arguments before it registers anything, so a bad
+// call returns an error naming the component and the field and leaves
+// nothing half-made. Defaults are secure and highly available; cheaper
+// choices are explicit arguments, documented where they are declared.
+// Children are named "<name>-<role>" and parented to their component. The
+// underlying resources are exported fields; pass pulumi.Transforms for
+// anything the arguments do not cover.
+package components

@@ -1,0 +1,135 @@
+package offline
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+)
+
+// mocks implements pulumi.MockResourceMonitor: it records each registration
+// and answers with fabricated, deterministic state.
+type mocks struct {
+	project, stack, region string
+
+	mu        sync.Mutex
+	resources []*Resource
+}
+
+func (m *mocks) recorded() []*Resource {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]*Resource(nil), m.resources...)
+}
+
+// urn computes the URN the engine gives a resource, as the SDK's mock monitor does.
+func (m *mocks) urn(parent, typ, name string) string {
+	parentType := tokens.Type("")
+	if p := resource.URN(parent); p != "" && p.QualifiedType() != resource.RootStackType {
+		parentType = p.QualifiedType()
+	}
+	return string(resource.NewURN(tokens.QName(m.stack), tokens.PackageName(m.project), parentType,
+		tokens.Type(typ), name))
+}
+
+func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	rpc := args.RegisterRPC
+	if rpc == nil {
+		// A read of an existing resource (ctx.ReadResource / Get functions).
+		rpc = &pulumirpc.RegisterResourceRequest{Type: args.TypeToken, Name: args.Name, Custom: true}
+		if args.ReadRPC != nil {
+			rpc.Parent = args.ReadRPC.GetParent()
+		}
+	}
+	r := &Resource{
+		URN:                 m.urn(rpc.GetParent(), args.TypeToken, args.Name),
+		Type:                args.TypeToken,
+		Name:                args.Name,
+		Parent:              rpc.GetParent(),
+		Custom:              args.Custom || args.ReadRPC != nil,
+		Remote:              rpc.GetRemote(),
+		Inputs:              args.Inputs,
+		Protect:             rpc.GetProtect(),
+		RetainOnDelete:      rpc.GetRetainOnDelete(),
+		DeleteBeforeReplace: rpc.GetDeleteBeforeReplace(),
+		Dependencies:        rpc.GetDependencies(),
+		IgnoreChanges:       rpc.GetIgnoreChanges(),
+		Aliases:             aliasStrings(rpc),
+		Hooks:               hookNames(rpc.GetHooks()),
+	}
+	if pd := rpc.GetPropertyDependencies(); len(pd) > 0 {
+		r.PropertyDependencies = map[string][]string{}
+		for k, v := range pd {
+			r.PropertyDependencies[k] = v.GetUrns()
+		}
+	}
+	if r.Parent == "" {
+		r.Parent = string(resource.NewURN(tokens.QName(m.stack), tokens.PackageName(m.project), "",
+			resource.RootStackType, tokens.QName(m.project+"-"+m.stack).String()))
+	}
+	if !r.Custom && !r.Remote {
+		// A component: the engine gives it a URN and no id or state.
+		m.record(r)
+		return "", resource.PropertyMap{}, nil
+	}
+	id, outputs, err := fabricate(fabricateArgs{
+		urn: r.URN, typ: r.Type, name: r.Name, inputs: args.Inputs,
+		region: m.region, project: m.project, stack: m.stack, importID: args.ID,
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("offline: %s %q: %w", r.Type, r.Name, err)
+	}
+	r.ID, r.Outputs = id, outputs
+	m.record(r)
+	return id, outputs, nil
+}
+
+func (m *mocks) record(r *Resource) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.resources = append(m.resources, r)
+}
+
+func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return invoke(args.Token, args.Args, m.region)
+}
+
+func aliasStrings(rpc *pulumirpc.RegisterResourceRequest) []string {
+	out := append([]string(nil), rpc.GetAliasURNs()...)
+	for _, a := range rpc.GetAliases() {
+		if urn := a.GetUrn(); urn != "" {
+			out = append(out, urn)
+			continue
+		}
+		s := a.GetSpec()
+		out = append(out, fmt.Sprintf("name=%s,type=%s,stack=%s,project=%s,parent=%s",
+			s.GetName(), s.GetType(), s.GetStack(), s.GetProject(), s.GetParentUrn()))
+	}
+	return out
+}
+
+func hookNames(b *pulumirpc.RegisterResourceRequest_ResourceHooksBinding) map[string][]string {
+	if b == nil {
+		return nil
+	}
+	all := map[string][]string{
+		"beforeCreate": b.GetBeforeCreate(), "afterCreate": b.GetAfterCreate(),
+		"beforeUpdate": b.GetBeforeUpdate(), "afterUpdate": b.GetAfterUpdate(),
+		"beforeDelete": b.GetBeforeDelete(), "afterDelete": b.GetAfterDelete(),
+	}
+	out := map[string][]string{}
+	for k, v := range all {
+		if len(v) > 0 {
+			out[k] = append([]string(nil), v...)
+			sort.Strings(out[k])
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
