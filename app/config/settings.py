@@ -1,0 +1,220 @@
+"""Settings for the djangofargate reference API, read entirely from the environment.
+
+The ECS task definition sets these variables (secrets through the task
+definition's ``secrets``, never ``environment``):
+
+    DJANGO_SECRET_KEY            required unless DJANGO_DEBUG is on
+    DJANGO_DEBUG                 off by default
+    DJANGO_ALLOWED_HOSTS         comma separated, e.g. "api.example.com"
+    DJANGO_CSRF_TRUSTED_ORIGINS  comma separated origins WITH scheme
+    DB_HOST DB_PORT DB_NAME DB_USER DB_PASSWORD
+    DB_SSLMODE                   default "require" (RDS forces TLS); tests use "disable"
+    AWS_STORAGE_BUCKET_NAME      media bucket; when set, media goes to S3
+    AWS_S3_REGION_NAME           the bucket's region
+    HEALTH_CHECK_PATH            default "/healthz"
+
+Optional: DJANGO_LOG_LEVEL (INFO), DB_CONN_MAX_AGE (60), DB_CONNECT_TIMEOUT (3),
+DB_SSLROOTCERT (a CA bundle path, use with DB_SSLMODE=verify-full),
+DJANGO_STATIC_ROOT, DJANGO_MEDIA_ROOT, DJANGO_SECURE_HSTS_SECONDS,
+DJANGO_SECURE_HSTS_PRELOAD, AWS_S3_ENDPOINT_URL (tests only: a local fake S3).
+
+These settings run on Django 3.2 (Debian bookworm, which the tests use) and on
+the Django 5.2 LTS pinned in requirements.txt.
+
+``manage.py check --deploy`` under the production environment reports exactly
+one warning, security.W008 (SECURE_SSL_REDIRECT off): the ALB listener redirects
+HTTP to HTTPS, and the ALB health check reaches the task over plain HTTP.
+"""
+import os
+from pathlib import Path
+
+import django
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name, default=False):
+    """Read a boolean variable; unknown spellings are an error, not False."""
+    raw = os.environ.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean (true/false, 1/0, yes/no, on/off), got {raw!r}")
+
+
+def env_int(name, default):
+    raw = os.environ.get(name, "").strip()
+    if raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
+
+
+def env_list(name):
+    """A comma separated variable as a list, blanks dropped."""
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. Set it (the service injects it from Secrets "
+            "Manager), or set DJANGO_DEBUG=1 for local development only."
+        )
+    from django.core.management.utils import get_random_secret_key
+
+    # Development only: a fresh key per process (sessions do not survive restarts).
+    SECRET_KEY = "django-insecure-dev-" + get_random_secret_key()
+
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
+
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+for _origin in CSRF_TRUSTED_ORIGINS:
+    # Django >= 4.0 requires the scheme; fail here, on every version, rather
+    # than at the first POST after an upgrade.
+    if "://" not in _origin:
+        raise ImproperlyConfigured(
+            f"DJANGO_CSRF_TRUSTED_ORIGINS entries need a scheme, e.g. https://{_origin}; got {_origin!r}"
+        )
+
+HEALTH_CHECK_PATH = os.environ.get("HEALTH_CHECK_PATH", "").strip() or "/healthz"
+if not HEALTH_CHECK_PATH.startswith("/"):
+    raise ImproperlyConfigured(f"HEALTH_CHECK_PATH must start with '/', got {HEALTH_CHECK_PATH!r}")
+
+INSTALLED_APPS = [
+    "django.contrib.staticfiles",
+    "notes",
+]
+
+MIDDLEWARE = [
+    # First, so the ALB health check (Host: the task IP) is answered before
+    # any middleware validates the Host header. See config/health.py.
+    "config.health.HealthCheckMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+TEMPLATES = []
+
+_db_options = {
+    "sslmode": os.environ.get("DB_SSLMODE", "").strip() or "require",
+    # Seconds; an unreachable database fails the health check fast.
+    "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 3),
+}
+if os.environ.get("DB_SSLROOTCERT"):
+    _db_options["sslrootcert"] = os.environ["DB_SSLROOTCERT"]
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        "HOST": os.environ.get("DB_HOST", "localhost"),
+        "PORT": os.environ.get("DB_PORT", "5432"),
+        "NAME": os.environ.get("DB_NAME", "django"),
+        "USER": os.environ.get("DB_USER", "django"),
+        "PASSWORD": os.environ.get("DB_PASSWORD", ""),
+        "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60),
+        # Django >= 4.1 re-checks a persistent connection before reuse; older
+        # versions ignore the key (the health check retries once instead).
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": _db_options,
+    }
+}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+# Static files: collected into the image at build time, served by WhiteNoise
+# with hashed names (far-future, immutable caching).
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT") or BASE_DIR / "media")
+
+# Media: S3 through django-storages when a bucket is configured. Credentials
+# come from boto3's default chain, which on ECS is the task role. Access keys
+# never belong in settings.
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "").strip()
+AWS_S3_REGION_NAME = os.environ.get("AWS_S3_REGION_NAME", "").strip() or None
+AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL", "").strip() or None  # tests only
+AWS_S3_SIGNATURE_VERSION = "s3v4"
+AWS_DEFAULT_ACL = None  # the bucket owns its objects; no ACLs
+AWS_QUERYSTRING_AUTH = True  # private bucket: presigned URLs
+AWS_S3_FILE_OVERWRITE = False
+
+_default_storage = (
+    "storages.backends.s3.S3Storage"
+    if AWS_STORAGE_BUCKET_NAME
+    else "django.core.files.storage.FileSystemStorage"
+)
+_static_storage = "whitenoise.storage.CompressedManifestStaticFilesStorage"
+if django.VERSION >= (4, 2):
+    STORAGES = {
+        "default": {"BACKEND": _default_storage},
+        "staticfiles": {"BACKEND": _static_storage},
+    }
+else:  # Django 3.2 (Debian bookworm)
+    DEFAULT_FILE_STORAGE = _default_storage
+    STATICFILES_STORAGE = _static_storage
+
+# Security. TLS ends at the ALB, which forwards X-Forwarded-Proto; gunicorn
+# trusts it because only the ALB can reach the tasks (gunicorn.conf.py).
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The ALB's HTTP listener redirects to HTTPS and its health check speaks HTTP
+# to the task, so Django does not redirect (accepted check: security.W008).
+SECURE_SSL_REDIRECT = False
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31536000)  # one year
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# Only marks the header as eligible; submitting the domain to the browsers'
+# preload list is a separate, manual step. Set 0 to leave "preload" out.
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SECURE = True
+
+# Nothing is written to the image at run time (read-only root filesystem):
+# large uploads spool to the system temp dir (/tmp, FILE_UPLOAD_TEMP_DIR unset).
+
+# Structured logs: one JSON object per line on stdout (CloudWatch via awslogs).
+LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "").strip().upper() or "INFO"
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "config.jsonlog.JsonFormatter"}},
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json",
+        }
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
+    },
+}
+
+# Test-only: a slow view for the graceful-shutdown test. The service never
+# sets this variable.
+TEST_SLOW_VIEW = env_bool("DJANGO_TEST_SLOW_VIEW", False)

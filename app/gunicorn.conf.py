@@ -1,0 +1,138 @@
+"""gunicorn settings for the djangofargate reference API.
+
+Every value can be overridden from the environment (the ECS task definition
+sets them); the defaults fit the service's drain and shutdown chain:
+
+    ALB idle timeout 60 s  <  GUNICORN_KEEPALIVE 75 s
+        A keep-alive connection must outlive the ALB's idle timeout, or the
+        ALB reuses a connection gunicorn has just closed and clients see 502s.
+    GUNICORN_GRACEFUL_TIMEOUT 25 s  <  ECS stopTimeout 30 s
+        On SIGTERM (ECS stopping a task) gunicorn stops accepting, lets
+        in-flight requests finish for up to graceful_timeout, then exits,
+        before ECS escalates to SIGKILL. This is gunicorn's own behaviour; the
+        tests verify it rather than reimplementing it.
+
+Workers: WEB_CONCURRENCY when set (the service sets it), else computed from
+the CPUs this container may use: workers = max(2, floor(2 * vcpu) + 1), the
+same formula the Go service uses.
+"""
+import math
+import os
+import sys
+
+# Make the app's packages importable for the JSON log formatter, whatever
+# directory gunicorn was started from.
+_APP_DIR = os.path.dirname(os.path.abspath(__file__))
+if _APP_DIR not in sys.path:
+    sys.path.insert(0, _APP_DIR)
+
+from config.jsonlog import JsonFormatter  # noqa: E402  (stdlib only, no Django)
+
+
+def _env_int(name, default):
+    raw = os.environ.get(name, "").strip()
+    if raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SystemExit(f"gunicorn.conf.py: {name} must be an integer, got {raw!r}") from None
+
+
+def cgroup_vcpus(root="/sys/fs/cgroup"):
+    """The CPU quota of this cgroup in vCPUs (float), or None when unlimited.
+
+    cgroup v2: cpu.max holds "<quota> <period>" or "max <period>".
+    cgroup v1: cpu/cpu.cfs_quota_us (-1 = unlimited) and cpu/cpu.cfs_period_us.
+    """
+    try:
+        with open(os.path.join(root, "cpu.max")) as f:
+            quota, period = f.read().split()[:2]
+        if quota == "max":
+            return None
+        return int(quota) / int(period)
+    except (OSError, ValueError):
+        pass
+    try:
+        with open(os.path.join(root, "cpu", "cpu.cfs_quota_us")) as f:
+            quota = int(f.read().strip())
+        with open(os.path.join(root, "cpu", "cpu.cfs_period_us")) as f:
+            period = int(f.read().strip())
+        if quota <= 0 or period <= 0:
+            return None
+        return quota / period
+    except (OSError, ValueError):
+        return None
+
+
+def available_vcpus(root="/sys/fs/cgroup"):
+    """vCPUs this container may use: the cgroup quota, else the CPU affinity."""
+    quota = cgroup_vcpus(root)
+    if quota is not None:
+        return quota
+    try:
+        return float(len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return float(os.cpu_count() or 1)
+
+
+def workers_for(vcpu):
+    """max(2, floor(2 * vcpu) + 1): 0.25 -> 2, 0.5 -> 2, 1 -> 3, 2 -> 5, 4 -> 9."""
+    return max(2, math.floor(2 * vcpu) + 1)
+
+
+def default_workers(environ=None, root="/sys/fs/cgroup"):
+    environ = os.environ if environ is None else environ
+    raw = environ.get("WEB_CONCURRENCY", "").strip()
+    if raw:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise SystemExit(f"gunicorn.conf.py: WEB_CONCURRENCY must be an integer, got {raw!r}") from None
+        if value < 1:
+            raise SystemExit("gunicorn.conf.py: WEB_CONCURRENCY must be at least 1")
+        return value
+    return workers_for(available_vcpus(root))
+
+
+wsgi_app = "config.wsgi:application"
+bind = f"0.0.0.0:{_env_int('PORT', 8000)}"
+workers = default_workers()
+worker_class = "gthread"
+threads = _env_int("GUNICORN_THREADS", 2)
+timeout = _env_int("GUNICORN_TIMEOUT", 60)
+keepalive = _env_int("GUNICORN_KEEPALIVE", 75)  # > ALB idle timeout (60 s)
+graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 25)  # < ECS stopTimeout (30 s)
+# Recycle workers now and then (bounded memory growth); jitter avoids all
+# workers restarting at once. 0 disables.
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+# Heartbeat files on tmpfs, not the (read-only) image filesystem.
+worker_tmp_dir = "/dev/shm"
+# Trust X-Forwarded-For/-Proto from any peer: the tasks sit in private
+# subnets and their security group admits only the ALB's security group, and
+# ALB addresses change, so no fixed list of IPs would be right. Django then
+# sees the client's scheme (SECURE_PROXY_SSL_HEADER).
+forwarded_allow_ips = "*"
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+access_log_format = '%({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# gunicorn's own logs as JSON lines on stdout, like Django's.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": JsonFormatter}},
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json",
+        }
+    },
+    "root": {"level": "INFO", "handlers": ["stdout"]},
+    "loggers": {
+        "gunicorn.error": {"level": loglevel.upper(), "handlers": ["stdout"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
+    },
+}

@@ -1,0 +1,53 @@
+"""Runs the app's unittest suite in a fixed order and prints "N passed, N failed".
+
+Usage (from app/): /usr/bin/python3 -m tests.run [-q]
+The order matters for the live modules: the database outage and the
+read-only check come last. Exit status is non-zero on any failure or error.
+"""
+import os
+import signal
+import sys
+import time
+import unittest
+
+MODULES = [
+    "tests.test_gunicorn_conf",
+    "tests.test_settings",
+    "tests.test_live",
+    "tests.test_shutdown",
+    "tests.test_outage",
+    "tests.test_readonly",
+]
+
+
+def _on_term(signum, frame):
+    # scripts/test-app.sh sends TERM on interrupt: take the gunicorn process
+    # groups down with us, even one whose pid file is not written yet.
+    from tests import support
+
+    support.stop_all_servers(signal.SIGTERM)
+    time.sleep(1)
+    support.stop_all_servers(signal.SIGKILL)
+    sys.stdout.flush()
+    os._exit(128 + signum)  # not SystemExit: unittest would catch it and go on
+
+
+def main(argv):
+    signal.signal(signal.SIGTERM, _on_term)
+    verbosity = 1 if "-q" in argv else 2
+    suite = unittest.TestSuite()
+    loader = unittest.TestLoader()
+    for name in MODULES:
+        suite.addTests(loader.loadTestsFromName(name))
+    result = unittest.TextTestRunner(verbosity=verbosity, stream=sys.stdout).run(suite)
+    failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
+    skipped = len(result.skipped)
+    passed = result.testsRun - len(result.failures) - len(result.errors) - skipped - len(result.unexpectedSuccesses)
+    if skipped:
+        print(f"{skipped} skipped")
+    print(f"{passed} passed, {failed} failed", flush=True)
+    return 0 if failed == 0 and result.testsRun > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,239 @@
+"""Shared helpers for the live tests: environment, processes and HTTP.
+
+scripts/test-app.sh starts PostgreSQL and the fake S3 and exports TEST_*
+variables; these helpers start gunicorn (as the unprivileged user nobody, on
+a root-owned copy of the app, like the read-only container) and talk to it
+over real HTTP with urllib.
+"""
+import json
+import os
+import pathlib
+import secrets
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+PY = "/usr/bin/python3"
+NOBODY_UID = 65534
+NOBODY_GID = 65534
+ALLOWED_HOST = "api.example.test"
+BUCKET_REGION = "eu-west-1"
+SECRET_KEY = secrets.token_urlsafe(64)  # 80+ chars, random: passes security.W009
+
+
+def require_env(name):
+    value = os.environ.get(name)
+    if not value:
+        raise RuntimeError(f"{name} is not set: run the live tests through scripts/test-app.sh")
+    return value
+
+
+APP_DIR = pathlib.Path(os.environ.get("TEST_APP_DIR", "/nonexistent"))
+RUN_DIR = pathlib.Path(os.environ.get("TEST_RUN_DIR", "/nonexistent"))
+WORK_DIR = pathlib.Path(os.environ.get("TEST_WORK_DIR", "/nonexistent"))
+
+
+def service_env(**overrides):
+    """The environment the ECS service gives the container, pointed at the local services."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "HOME": "/tmp",
+        "TMPDIR": "/tmp",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_SECRET_KEY": SECRET_KEY,
+        "DJANGO_ALLOWED_HOSTS": ALLOWED_HOST,
+        "DJANGO_CSRF_TRUSTED_ORIGINS": f"https://{ALLOWED_HOST}",
+        "DB_HOST": require_env("TEST_DB_HOST"),
+        "DB_PORT": require_env("TEST_DB_PORT"),
+        "DB_NAME": require_env("TEST_DB_NAME"),
+        "DB_USER": require_env("TEST_DB_USER"),
+        "DB_PASSWORD": require_env("TEST_DB_PASSWORD"),
+        "DB_SSLMODE": "disable",  # the local server has no TLS; RDS gets the default "require"
+        "AWS_STORAGE_BUCKET_NAME": require_env("TEST_FAKES3_BUCKET"),
+        "AWS_S3_REGION_NAME": BUCKET_REGION,
+        "HEALTH_CHECK_PATH": "/healthz",
+        "WEB_CONCURRENCY": "2",
+    }
+    env.update({k: v for k, v in overrides.items() if v is not None})
+    for key in [k for k, v in overrides.items() if v is None]:
+        env.pop(key, None)
+    return env
+
+
+def manage(*args, env=None, as_nobody=True, timeout=120):
+    """Run manage.py in the app copy; returns the CompletedProcess."""
+    kwargs = {}
+    if as_nobody:
+        kwargs = {"user": NOBODY_UID, "group": NOBODY_GID, "extra_groups": []}
+    return subprocess.run(
+        [PY, "manage.py", *args],
+        cwd=APP_DIR,
+        env=env if env is not None else service_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        **kwargs,
+    )
+
+
+_BUILD = {}
+
+
+def ensure_built():
+    """collectstatic (as root, like the image build) and migrate (as the app user), once."""
+    if not _BUILD:
+        build_env = service_env(DJANGO_SECRET_KEY="build-only-not-secret")
+        for key in [k for k in build_env if k.startswith(("DB_", "AWS_"))]:
+            del build_env[key]  # the image build has no database or bucket
+        _BUILD["collectstatic"] = manage("collectstatic", "--noinput", env=build_env, as_nobody=False)
+        _BUILD["migrate"] = manage("migrate", "--noinput")
+        _BUILD["snapshot"] = snapshot(APP_DIR)
+    return _BUILD
+
+
+def snapshot(root):
+    """Every path under root with its size and mtime."""
+    result = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            path = os.path.join(dirpath, name)
+            st = os.lstat(path)
+            result[os.path.relpath(path, root)] = (st.st_size, st.st_mtime_ns)
+    return result
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def request(port, path, *, method="GET", host=ALLOWED_HOST, body=None, headers=None, timeout=15):
+    """One HTTP request with an explicit Host; returns (status, headers, body bytes)."""
+    data = None
+    all_headers = {"Host": host, "X-Forwarded-Proto": "https"}
+    if body is not None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        all_headers["Content-Type"] = "application/json"
+    all_headers.update(headers or {})
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method, headers=all_headers)
+    try:
+        with _OPENER.open(req, timeout=timeout) as resp:
+            return resp.status, resp.headers, resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers, err.read()
+
+
+_RUNNING = []
+
+
+def stop_all_servers(sig=signal.SIGTERM):
+    """Signal every gunicorn process group these tests started (used on SIGTERM)."""
+    for server in list(_RUNNING):
+        try:
+            os.killpg(server.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+class Gunicorn:
+    """The real gunicorn with app/gunicorn.conf.py, run as nobody on a loopback port."""
+
+    def __init__(self, name, **env_overrides):
+        self.name = name
+        self.port = free_port()
+        self.pidfile = RUN_DIR / f"{name}.pid"
+        self.stdout_path = WORK_DIR / f"gunicorn-{name}.stdout"
+        self.stderr_path = WORK_DIR / f"gunicorn-{name}.stderr"
+        # GUNICORN_CMD_ARGS overrides the config file's bind (0.0.0.0) so the
+        # tests listen on loopback only; everything else comes from the file.
+        env = service_env(GUNICORN_CMD_ARGS=f"--bind 127.0.0.1:{self.port} --pid {self.pidfile}", **env_overrides)
+        with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
+            self.proc = subprocess.Popen(
+                [PY, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"],
+                cwd=APP_DIR,
+                env=env,
+                stdout=out,
+                stderr=err,
+                user=NOBODY_UID,
+                group=NOBODY_GID,
+                extra_groups=[],
+                # Own process group (pgid = master pid, also in the pid file),
+                # so scripts/test-app.sh can stop master and workers together.
+                start_new_session=True,
+            )
+        _RUNNING.append(self)
+        self._wait_ready()
+
+    def _wait_ready(self, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn {self.name} exited {self.proc.returncode}:\n{self.logs()}")
+            try:
+                status, _, _ = request(self.port, "/healthz", host="10.0.1.23:8000", timeout=5)
+                if status in (200, 503):
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"gunicorn {self.name} not ready in {timeout}s:\n{self.logs()}")
+
+    def logs(self):
+        out = self.stdout_path.read_text(errors="replace") if self.stdout_path.exists() else ""
+        err = self.stderr_path.read_text(errors="replace") if self.stderr_path.exists() else ""
+        return f"--- stdout ---\n{out[-4000:]}\n--- stderr ---\n{err[-4000:]}"
+
+    def stop(self, timeout=35):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self in _RUNNING:
+            _RUNNING.remove(self)
+        return self.proc.returncode
+
+
+def pg_ctl(action, *extra):
+    """Run pg_ctl as postgres on the test cluster (stop -m fast / start)."""
+    cmd = [
+        "runuser", "-u", "postgres", "--",
+        os.path.join(require_env("TEST_PG_BIN"), "pg_ctl"),
+        "-D", require_env("TEST_PGDATA"),
+        "-l", require_env("TEST_PG_LOG"),
+        "-w", *extra, action,
+    ]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=60)
+
+
+def settings_values(env, names):
+    """Evaluate the settings module in a fresh interpreter and return the named values."""
+    code = (
+        "import json, django\n"
+        "django.setup()\n"
+        "from django.conf import settings\n"
+        f"names = {list(names)!r}\n"
+        "missing = object()\n"
+        "out = {}\n"
+        "for n in names:\n"
+        "    v = getattr(settings, n, missing)\n"
+        "    out[n] = {'set': v is not missing, 'value': None if v is missing else v}\n"
+        "print(json.dumps(out, default=str))\n"
+    )
+    proc = subprocess.run([PY, "-c", code], cwd=APP_DIR, env=env, capture_output=True, text=True, timeout=60)
+    if proc.returncode != 0:
+        raise AssertionError(f"settings failed to load: {proc.stderr}")
+    return json.loads(proc.stdout)

@@ -1,0 +1,131 @@
+"""Settings under the service's environment: deploy checks, errors, and the media bucket."""
+import json
+import logging
+import os
+import re
+import sys
+import unittest
+import uuid
+from unittest import mock
+
+from . import support
+
+sys.path.insert(0, str(support.APP_DIR))
+
+
+class DeployCheckTest(unittest.TestCase):
+    def test_check_deploy_only_w008(self):
+        # The production-like environment: DEBUG unset (off), a long random key,
+        # allowed hosts, and the service's variables; DB_SSLMODE left at "require".
+        env = support.service_env(DB_SSLMODE=None, WEB_CONCURRENCY=None)
+        proc = support.manage("check", "--deploy", env=env)
+        output = proc.stdout + proc.stderr
+        ids = sorted(set(re.findall(r"\(([a-z_0-9]+\.[EW]\d{3})\)", output)))
+        self.assertEqual(ids, ["security.W008"], f"check --deploy IDs: got {ids}, want ['security.W008']\n{output}")
+        self.assertEqual(proc.returncode, 0, f"exit: got {proc.returncode}, want 0\n{output}")
+
+    def test_missing_secret_key_is_a_clear_error(self):
+        env = support.service_env(DJANGO_SECRET_KEY=None)
+        proc = support.manage("check", env=env)
+        self.assertNotEqual(proc.returncode, 0, "exit: got 0, want non-zero without DJANGO_SECRET_KEY")
+        self.assertIn("DJANGO_SECRET_KEY is not set", proc.stderr, f"stderr: got {proc.stderr[-800:]}")
+
+    def test_debug_needs_no_secret_key(self):
+        env = support.service_env(DJANGO_SECRET_KEY=None, DJANGO_DEBUG="1")
+        proc = support.manage("check", env=env)
+        self.assertEqual(proc.returncode, 0, f"exit: got {proc.returncode}, want 0\n{proc.stderr}")
+
+    def test_csrf_origin_without_scheme_is_an_error(self):
+        env = support.service_env(DJANGO_CSRF_TRUSTED_ORIGINS="api.example.test")
+        proc = support.manage("check", env=env)
+        self.assertNotEqual(proc.returncode, 0, "exit: got 0, want non-zero")
+        self.assertIn("need a scheme", proc.stderr, f"stderr: got {proc.stderr[-800:]}")
+
+    def test_service_values_reach_settings(self):
+        env = support.service_env(DB_SSLMODE=None, HEALTH_CHECK_PATH="/_health")
+        got = support.settings_values(env, ["DEBUG", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DATABASES",
+                                            "HEALTH_CHECK_PATH", "SECURE_PROXY_SSL_HEADER", "MIDDLEWARE"])
+        self.assertFalse(got["DEBUG"]["value"], "DEBUG: got on, want off by default")
+        self.assertEqual(got["ALLOWED_HOSTS"]["value"], [support.ALLOWED_HOST])
+        self.assertEqual(got["CSRF_TRUSTED_ORIGINS"]["value"], [f"https://{support.ALLOWED_HOST}"])
+        db = got["DATABASES"]["value"]["default"]
+        self.assertEqual(db["OPTIONS"]["sslmode"], "require", f"sslmode: got {db['OPTIONS']['sslmode']}, want require")
+        self.assertEqual(db["OPTIONS"]["connect_timeout"], 3)
+        self.assertEqual((db["HOST"], db["NAME"], db["USER"]), (env["DB_HOST"], env["DB_NAME"], env["DB_USER"]))
+        self.assertEqual(got["HEALTH_CHECK_PATH"]["value"], "/_health")
+        self.assertEqual(got["SECURE_PROXY_SSL_HEADER"]["value"], ["HTTP_X_FORWARDED_PROTO", "https"])
+        first = got["MIDDLEWARE"]["value"][0]
+        self.assertEqual(first, "config.health.HealthCheckMiddleware", f"first middleware: got {first}")
+
+
+class MediaBucketTest(unittest.TestCase):
+    """The media path against the fake S3.
+
+    Debian's django-storages package ships no S3 backend, so this exercises the
+    path with boto3 directly, using exactly the bucket, region and endpoint the
+    settings module exposes, and the default credential chain (here: dummy
+    AWS_* variables set only in this test process; on ECS: the task role).
+    """
+
+    def test_put_and_get_with_settings_values(self):
+        env = support.service_env(AWS_S3_ENDPOINT_URL=os.environ["TEST_FAKES3_ENDPOINT"],
+                                  AWS_ACCESS_KEY_ID="AKIDSHOULDNOTLEAK", AWS_SECRET_ACCESS_KEY="should-not-leak")
+        names = ["AWS_STORAGE_BUCKET_NAME", "AWS_S3_REGION_NAME", "AWS_S3_ENDPOINT_URL", "AWS_DEFAULT_ACL",
+                 "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_S3_ACCESS_KEY_ID", "AWS_S3_SECRET_ACCESS_KEY",
+                 "AWS_SESSION_TOKEN", "DEFAULT_FILE_STORAGE", "STORAGES"]
+        got = support.settings_values(env, names)
+        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_S3_ACCESS_KEY_ID",
+                    "AWS_S3_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            self.assertFalse(got[key]["set"], f"settings.{key}: got set, want absent (credentials come from the task role)")
+        backend = (got["STORAGES"]["value"] or {}).get("default", {}).get("BACKEND") if got["STORAGES"]["set"] \
+            else got["DEFAULT_FILE_STORAGE"]["value"]
+        self.assertEqual(backend, "storages.backends.s3.S3Storage", f"default storage: got {backend}")
+        bucket = got["AWS_STORAGE_BUCKET_NAME"]["value"]
+        region = got["AWS_S3_REGION_NAME"]["value"]
+        endpoint = got["AWS_S3_ENDPOINT_URL"]["value"]
+        self.assertEqual((bucket, region, endpoint),
+                         (os.environ["TEST_FAKES3_BUCKET"], support.BUCKET_REGION, os.environ["TEST_FAKES3_ENDPOINT"]))
+        self.assertIsNone(got["AWS_DEFAULT_ACL"]["value"], "AWS_DEFAULT_ACL: want None (no ACLs)")
+
+        import boto3
+
+        dummy = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+        with mock.patch.dict(os.environ, dummy):
+            client = boto3.session.Session().client("s3", region_name=region, endpoint_url=endpoint)
+            key = f"uploads/{uuid.uuid4()}.txt"
+            payload = b"hello media bucket\n"
+            client.put_object(Bucket=bucket, Key=key, Body=payload, ContentType="text/plain")
+            body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+            keys = [o["Key"] for o in client.list_objects_v2(Bucket=bucket, Prefix="uploads/").get("Contents", [])]
+        self.assertEqual(body, payload, f"object body: got {body!r}, want {payload!r}")
+        self.assertIn(key, keys, f"listing: got {keys}, want it to contain {key}")
+
+    def test_no_bucket_means_local_storage(self):
+        env = support.service_env(AWS_STORAGE_BUCKET_NAME=None)
+        got = support.settings_values(env, ["DEFAULT_FILE_STORAGE", "STORAGES"])
+        backend = got["STORAGES"]["value"]["default"]["BACKEND"] if got["STORAGES"]["set"] \
+            else got["DEFAULT_FILE_STORAGE"]["value"]
+        self.assertEqual(backend, "django.core.files.storage.FileSystemStorage", f"got {backend}")
+
+
+class JsonFormatterTest(unittest.TestCase):
+    def test_one_json_object_per_line(self):
+        from config.jsonlog import JsonFormatter
+
+        formatter = JsonFormatter()
+        try:
+            raise ValueError("boom\nsecond line")
+        except ValueError:
+            record = logging.getLogger("t").makeRecord("notes.views", logging.ERROR, __file__, 1,
+                                                       "failed %s", ("x",), sys.exc_info(), extra={"status_code": 500})
+        line = formatter.format(record)
+        self.assertNotIn("\n", line, f"got a multi-line record: {line!r}")
+        doc = json.loads(line)
+        for key, want in {"level": "ERROR", "logger": "notes.views", "message": "failed x", "status_code": 500}.items():
+            self.assertEqual(doc.get(key), want, f"{key}: got {doc.get(key)!r}, want {want!r}")
+        self.assertIn("time", doc)
+        self.assertIn("ValueError", doc["exc_info"])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,279 @@
+package tests
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/linter"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+)
+
+// dockerfile is app/Dockerfile as BuildKit's own parser reads it.
+type dockerfile struct {
+	stages   []instructions.Stage
+	metaArgs []instructions.ArgCommand
+}
+
+func parseDockerfile(t *testing.T, src []byte) (*dockerfile, error) {
+	t.Helper()
+	res, err := parser.Parse(bytes.NewReader(src))
+	if err != nil {
+		return nil, fmt.Errorf("parse: %w", err)
+	}
+	stages, metaArgs, err := instructions.Parse(res.AST, linter.New(&linter.Config{}))
+	if err != nil {
+		return nil, fmt.Errorf("instructions: %w", err)
+	}
+	return &dockerfile{stages: stages, metaArgs: metaArgs}, nil
+}
+
+func appDockerfile(t *testing.T) []byte {
+	t.Helper()
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		t.Fatal("runtime.Caller failed")
+	}
+	path := filepath.Join(filepath.Dir(file), "..", "app", "Dockerfile")
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	return src
+}
+
+func (d *dockerfile) final() *instructions.Stage { return &d.stages[len(d.stages)-1] }
+
+func checkMultiStage(d *dockerfile) error {
+	if got := len(d.stages); got < 2 {
+		return fmt.Errorf("stages: got %d, want at least 2 (builder + runtime)", got)
+	}
+	return nil
+}
+
+func checkNonRootUser(d *dockerfile) error {
+	last := ""
+	for _, cmd := range d.final().Commands {
+		if u, ok := cmd.(*instructions.UserCommand); ok {
+			last = u.User
+		}
+	}
+	if last == "" {
+		return fmt.Errorf("final stage USER: got none (root), want a numeric non-zero UID")
+	}
+	for i, part := range strings.SplitN(last, ":", 2) {
+		n, err := strconv.Atoi(part)
+		if err != nil || n <= 0 {
+			what := []string{"UID", "GID"}[i]
+			return fmt.Errorf("final stage USER %q: got %s %q, want numeric and non-zero", last, what, part)
+		}
+	}
+	return nil
+}
+
+var secretLike = regexp.MustCompile(`(?i)SECRET|PASSWORD|TOKEN|KEY`)
+
+func checkNoSecretEnvOrArg(d *dockerfile) error {
+	var bad []string
+	for _, a := range d.metaArgs {
+		for _, kv := range a.Args {
+			if secretLike.MatchString(kv.Key) {
+				bad = append(bad, "global ARG "+kv.Key)
+			}
+		}
+	}
+	for _, st := range d.stages {
+		for _, cmd := range st.Commands {
+			switch c := cmd.(type) {
+			case *instructions.EnvCommand:
+				for _, kv := range c.Env {
+					if secretLike.MatchString(kv.Key) {
+						bad = append(bad, fmt.Sprintf("stage %q ENV %s", st.Name, kv.Key))
+					}
+				}
+			case *instructions.ArgCommand:
+				for _, kv := range c.Args {
+					if secretLike.MatchString(kv.Key) {
+						bad = append(bad, fmt.Sprintf("stage %q ARG %s", st.Name, kv.Key))
+					}
+				}
+			}
+		}
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("secret-like ENV/ARG: got %v, want none (they persist in the image config or history)", bad)
+	}
+	return nil
+}
+
+var (
+	patchTag = regexp.MustCompile(`^\d+\.\d+\.\d+(?:[-.][A-Za-z0-9._-]+)?$`)
+	digest   = regexp.MustCompile(`@sha256:[0-9a-f]{64}$`)
+)
+
+func checkPinnedBases(d *dockerfile) error {
+	var earlier []string
+	for _, st := range d.stages {
+		base := st.BaseName
+		switch {
+		case slices.Contains(earlier, strings.ToLower(base)):
+			// FROM <earlier stage>: pinned by that stage.
+		case strings.Contains(base, "$"):
+			return fmt.Errorf("FROM %q: got a variable, want a literal pinned image", base)
+		case digest.MatchString(base):
+		default:
+			ref := base
+			if i := strings.LastIndex(ref, "/"); i >= 0 {
+				ref = ref[i+1:]
+			}
+			_, tag, hasTag := strings.Cut(ref, ":")
+			if !hasTag || tag == "latest" || !patchTag.MatchString(tag) {
+				return fmt.Errorf("FROM %q: got tag %q, want a full patch version tag (x.y.z) or a digest", base, tag)
+			}
+		}
+		if st.Name != "" {
+			earlier = append(earlier, strings.ToLower(st.Name))
+		}
+	}
+	return nil
+}
+
+func checkExpose8000(d *dockerfile) error {
+	var got []string
+	for _, cmd := range d.final().Commands {
+		if e, ok := cmd.(*instructions.ExposeCommand); ok {
+			got = append(got, e.Ports...)
+		}
+	}
+	if !slices.Contains(got, "8000") && !slices.Contains(got, "8000/tcp") {
+		return fmt.Errorf("final stage EXPOSE: got %v, want 8000", got)
+	}
+	return nil
+}
+
+func checkGunicornExecForm(d *dockerfile) error {
+	var entrypoint, cmd *instructions.ShellDependantCmdLine
+	for _, c := range d.final().Commands {
+		switch v := c.(type) {
+		case *instructions.EntrypointCommand:
+			entrypoint, cmd = &v.ShellDependantCmdLine, nil // ENTRYPOINT resets an inherited CMD
+		case *instructions.CmdCommand:
+			cmd = &v.ShellDependantCmdLine
+		}
+	}
+	var argv []string
+	for _, part := range []*instructions.ShellDependantCmdLine{entrypoint, cmd} {
+		if part == nil {
+			continue
+		}
+		if part.PrependShell {
+			return fmt.Errorf("CMD/ENTRYPOINT %q: got shell form, want exec (JSON) form so gunicorn is PID 1 and gets SIGTERM", part.CmdLine)
+		}
+		argv = append(argv, part.CmdLine...)
+	}
+	if len(argv) == 0 || filepath.Base(argv[0]) != "gunicorn" {
+		return fmt.Errorf("container command: got %q, want gunicorn first", argv)
+	}
+	for i := 1; i+1 < len(argv); i++ {
+		if (argv[i] == "-c" || argv[i] == "--config") && filepath.Base(argv[i+1]) == "gunicorn.conf.py" {
+			return nil
+		}
+	}
+	return fmt.Errorf("container command: got %q, want -c gunicorn.conf.py", argv)
+}
+
+var dockerfileChecks = []struct {
+	name  string
+	check func(*dockerfile) error
+}{
+	{"multi-stage", checkMultiStage},
+	{"non-root numeric USER", checkNonRootUser},
+	{"no secret-like ENV or ARG", checkNoSecretEnvOrArg},
+	{"pinned base images", checkPinnedBases},
+	{"EXPOSE 8000", checkExpose8000},
+	{"gunicorn in exec form", checkGunicornExecForm},
+}
+
+// TestDockerfile checks app/Dockerfile against ECS-9 (non-root) and the
+// runtime contract in DESIGN.md, using BuildKit's own Dockerfile parser.
+func TestDockerfile(t *testing.T) {
+	d, err := parseDockerfile(t, appDockerfile(t))
+	if err != nil {
+		t.Fatalf("app/Dockerfile: %v", err)
+	}
+	for _, tc := range dockerfileChecks {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.check(d); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+// TestDockerfileChecksCatchBreakage breaks app/Dockerfile one way at a time
+// and requires the matching check to fail, so no check passes vacuously.
+func TestDockerfileChecksCatchBreakage(t *testing.T) {
+	original := string(appDockerfile(t))
+	mutations := []struct {
+		check   string
+		old     string // text in app/Dockerfile, replaced once
+		new     string
+		regexp  bool
+		comment string
+	}{
+		{check: "multi-stage", old: `(?s)^.*?\nFROM python:[^\n]* AS runtime\n`, new: "FROM python:3.12.12-slim-bookworm AS runtime\n", regexp: true, comment: "single stage"},
+		{check: "non-root numeric USER", old: "USER 10001:10001", new: "USER 0:0", comment: "root by number"},
+		{check: "non-root numeric USER", old: "USER 10001:10001", new: "USER app", comment: "named user"},
+		{check: "non-root numeric USER", old: "USER 10001:10001\n", new: "", comment: "no USER"},
+		{check: "non-root numeric USER", old: "EXPOSE 8000", new: "EXPOSE 8000\nUSER root", comment: "later USER root"},
+		{check: "no secret-like ENV or ARG", old: "PORT=8000", new: "PORT=8000 \\\n    DJANGO_SECRET_KEY=build-only", comment: "ENV secret"},
+		{check: "no secret-like ENV or ARG", old: "WORKDIR /build", new: "ARG PIP_INDEX_TOKEN\nWORKDIR /build", comment: "ARG token in builder"},
+		{check: "no secret-like ENV or ARG", old: "# ---- builder", new: "ARG DB_PASSWORD=x\n# ---- builder", comment: "global ARG"},
+		{check: "pinned base images", old: "FROM python:3.12.12-slim-bookworm AS runtime", new: "FROM python:3.12-slim-bookworm AS runtime", comment: "minor tag"},
+		{check: "pinned base images", old: "FROM python:3.12.12-slim-bookworm AS builder", new: "FROM python:latest AS builder", comment: "latest"},
+		{check: "pinned base images", old: "FROM python:3.12.12-slim-bookworm AS builder", new: "FROM python AS builder", comment: "no tag"},
+		{check: "EXPOSE 8000", old: "EXPOSE 8000", new: "EXPOSE 8080", comment: "wrong port"},
+		{check: "gunicorn in exec form", old: `CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"]`, new: "CMD gunicorn -c gunicorn.conf.py config.wsgi:application", comment: "shell form"},
+		{check: "gunicorn in exec form", old: `CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"]`, new: `CMD ["gunicorn", "config.wsgi:application"]`, comment: "no config"},
+		{check: "gunicorn in exec form", old: `CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"]`, new: `CMD ["python", "manage.py", "runserver"]`, comment: "not gunicorn"},
+	}
+	for _, m := range mutations {
+		t.Run(m.check+"/"+m.comment, func(t *testing.T) {
+			var broken string
+			if m.regexp {
+				re := regexp.MustCompile(m.old)
+				if !re.MatchString(original) {
+					t.Fatalf("mutation pattern %q: got no match in app/Dockerfile, want one", m.old)
+				}
+				broken = re.ReplaceAllLiteralString(original, m.new)
+			} else {
+				if !strings.Contains(original, m.old) {
+					t.Fatalf("mutation text %q: got absent from app/Dockerfile, want present", m.old)
+				}
+				broken = strings.Replace(original, m.old, m.new, 1)
+			}
+			d, err := parseDockerfile(t, []byte(broken))
+			if err != nil {
+				t.Fatalf("broken Dockerfile does not parse: %v", err)
+			}
+			for _, tc := range dockerfileChecks {
+				if tc.name != m.check {
+					continue
+				}
+				if err := tc.check(d); err == nil {
+					t.Errorf("check %q on the broken Dockerfile: got pass, want fail", m.check)
+				}
+				return
+			}
+			t.Fatalf("no check named %q", m.check)
+		})
+	}
+}
