@@ -124,6 +124,9 @@ type DjangoServiceArgs struct {
 	DeletionProtection *bool `pulumi:"deletionProtection,optional"`
 	// AccessLogsBucket, when set, receives the load balancer's access logs.
 	AccessLogsBucket pulumi.StringInput `pulumi:"accessLogsBucket,optional"`
+	// AccessLogsPrefix is the key prefix the logs go under; it must be the
+	// one the bucket's policy grants (Storage.LogPrefix). Default: the name.
+	AccessLogsPrefix pulumi.StringInput `pulumi:"accessLogsPrefix,optional"`
 
 	// Migrations runs `manage.py migrate` on the new image, as a one-off task,
 	// before the service rolls to it; a failed migration fails `pulumi up`
@@ -628,7 +631,11 @@ func (b *serviceBuilder) loadBalancer() error {
 	a := b.a
 	var logs *lb.LoadBalancerAccessLogsArgs
 	if a.AccessLogsBucket != nil {
-		logs = &lb.LoadBalancerAccessLogsArgs{Bucket: a.AccessLogsBucket, Prefix: pulumi.String(b.name), Enabled: pulumi.Bool(true)}
+		prefix := a.AccessLogsPrefix
+		if prefix == nil {
+			prefix = pulumi.String(b.name)
+		}
+		logs = &lb.LoadBalancerAccessLogsArgs{Bucket: a.AccessLogsBucket, Prefix: prefix, Enabled: pulumi.Bool(true)}
 	}
 	var err error
 	b.s.LoadBalancer, err = lb.NewLoadBalancer(b.ctx, b.child("alb"), &lb.LoadBalancerArgs{

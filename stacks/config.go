@@ -3,8 +3,10 @@
 package stacks
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -29,6 +31,9 @@ const (
 type Config struct {
 	// Profile is Production or Development.
 	Profile string
+	// Protect marks the database and the media bucket `protect` (and the
+	// bucket retainOnDelete): deleting the stack cannot lose their data.
+	Protect bool
 
 	// Network.
 	AZCount          int
@@ -37,52 +42,121 @@ type Config struct {
 	VpcEndpoints     bool
 	FlowLogs         bool
 	LogRetentionDays int
+
+	// Registry and image.
+	AppPath      string
+	Dockerfile   string
+	Architecture string
+	Image        string
+	ImagesKept   int
+
+	// Database.
+	DBInstanceClass       string
+	DBEngineVersion       string
+	DBAllocatedStorage    int
+	DBMaxAllocatedStorage int
+	DBMultiAZ             bool
+	DBBackupRetentionDays int
+	DBDeletionProtection  bool
+	DBPerformanceInsights bool
+
+	// Storage.
+	CorsOrigins   []string
+	StaticBucket  bool
+	AlbAccessLogs bool
+
+	// Service.
+	CPU                   int
+	Memory                int
+	DesiredCount          int
+	MinTasks              int
+	MaxTasks              int
+	CPUTarget             int
+	RequestsPerTarget     int
+	Spot                  bool
+	EcsExec               bool
+	ContainerInsights     bool
+	AlbDeletionProtection bool
+	IdleTimeout           int
+	HealthCheckPath       string
+	Domain                string
+	HostedZone            string
+	CertificateArn        string
+	Migrations            bool
+
+	root string // the project directory
+}
+
+// shared are the defaults no profile changes.
+var shared = Config{
+	AZCount:               2,
+	VpcCidr:               "10.0.0.0/16",
+	AppPath:               "app",
+	Dockerfile:            "Dockerfile",
+	Architecture:          components.ArchX86_64,
+	ImagesKept:            10,
+	DBEngineVersion:       "17",
+	DBAllocatedStorage:    20,
+	DBMaxAllocatedStorage: 100,
+	CPUTarget:             60,
+	RequestsPerTarget:     1000,
+	IdleTimeout:           60,
+	HealthCheckPath:       "/healthz",
+	Migrations:            true,
 }
 
 // profiles holds each profile's defaults. A profile chooses cost and
 // availability trade-offs only, never security.
-var profiles = map[string]Config{
-	Production: {
-		Profile:          Production,
-		AZCount:          2,
-		VpcCidr:          "10.0.0.0/16",
-		NatGateways:      components.NatOnePerAZ,
-		VpcEndpoints:     true,
-		FlowLogs:         true,
-		LogRetentionDays: 365,
+var profiles = map[string]func(c *Config){
+	Production: func(c *Config) {
+		c.Protect = true
+		c.NatGateways = components.NatOnePerAZ
+		c.VpcEndpoints, c.FlowLogs = true, true
+		c.LogRetentionDays = 365
+		c.DBInstanceClass = "db.t4g.medium"
+		c.DBMultiAZ, c.DBDeletionProtection, c.DBPerformanceInsights = true, true, true
+		c.DBBackupRetentionDays = 14
+		c.AlbAccessLogs, c.AlbDeletionProtection, c.ContainerInsights = true, true, true
+		c.CPU, c.Memory = 1024, 2048
+		c.DesiredCount, c.MinTasks, c.MaxTasks = 2, 2, 10
 	},
-	Development: {
-		Profile:          Development,
-		AZCount:          2,
-		VpcCidr:          "10.0.0.0/16",
-		NatGateways:      components.NatSingle,
-		VpcEndpoints:     false,
-		FlowLogs:         false,
-		LogRetentionDays: 14,
+	Development: func(c *Config) {
+		c.NatGateways = components.NatSingle
+		c.LogRetentionDays = 14
+		c.DBInstanceClass = "db.t4g.micro"
+		c.DBBackupRetentionDays = 1
+		c.CPU, c.Memory = 256, 512
+		c.DesiredCount, c.MinTasks, c.MaxTasks = 1, 1, 3
+		c.Spot = true
 	},
 }
 
 // Load reads the stack's configuration from the djangofargate namespace and
 // validates it. The error names the key, the bad value and what is allowed.
 func Load(ctx *pulumi.Context) (*Config, error) {
-	return Parse(config.New(ctx, Namespace).Get)
+	return Parse(ctx.RootDirectory(), config.New(ctx, Namespace).Get)
 }
 
-// Parse builds a Config from a key lookup that returns "" for unset keys.
-func Parse(get func(key string) string) (*Config, error) {
+// Parse builds a Config from a key lookup that returns "" for unset keys;
+// root is the project directory, against which appPath resolves.
+func Parse(root string, get func(key string) string) (*Config, error) {
 	r := reader{get: get}
 	profile := r.raw("profile")
 	if profile == "" {
 		profile = Production
 	}
-	c, ok := profiles[profile]
+	apply, ok := profiles[profile]
 	if !ok {
 		return nil, keyError("profile", "%q is not a profile; use %q or %q", profile, Production, Development)
 	}
+	c := shared
+	c.Profile = profile
+	apply(&c)
 	c.read(&r)
 	if err := errors.Join(r.errs...); err != nil {
 		return nil, err
 	}
+	c.root = root
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
@@ -98,6 +172,44 @@ func (c *Config) read(r *reader) {
 	r.bool("vpcEndpoints", &c.VpcEndpoints)
 	r.bool("flowLogs", &c.FlowLogs)
 	r.int("logRetentionDays", &c.LogRetentionDays)
+	r.bool("protect", &c.Protect)
+
+	r.string("appPath", &c.AppPath)
+	r.string("dockerfile", &c.Dockerfile)
+	r.string("architecture", &c.Architecture)
+	r.string("image", &c.Image)
+	r.int("imagesKept", &c.ImagesKept)
+
+	r.string("dbInstanceClass", &c.DBInstanceClass)
+	r.string("dbEngineVersion", &c.DBEngineVersion)
+	r.int("dbAllocatedStorage", &c.DBAllocatedStorage)
+	r.int("dbMaxAllocatedStorage", &c.DBMaxAllocatedStorage)
+	r.bool("dbMultiAz", &c.DBMultiAZ)
+	r.int("dbBackupRetentionDays", &c.DBBackupRetentionDays)
+	r.bool("dbDeletionProtection", &c.DBDeletionProtection)
+	r.bool("dbPerformanceInsights", &c.DBPerformanceInsights)
+
+	r.strings("corsOrigins", &c.CorsOrigins)
+	r.bool("staticBucket", &c.StaticBucket)
+	r.bool("albAccessLogs", &c.AlbAccessLogs)
+
+	r.int("cpu", &c.CPU)
+	r.int("memory", &c.Memory)
+	r.int("desiredCount", &c.DesiredCount)
+	r.int("minTasks", &c.MinTasks)
+	r.int("maxTasks", &c.MaxTasks)
+	r.int("cpuTarget", &c.CPUTarget)
+	r.int("requestsPerTarget", &c.RequestsPerTarget)
+	r.bool("spot", &c.Spot)
+	r.bool("ecsExec", &c.EcsExec)
+	r.bool("containerInsights", &c.ContainerInsights)
+	r.bool("albDeletionProtection", &c.AlbDeletionProtection)
+	r.int("idleTimeout", &c.IdleTimeout)
+	r.string("healthCheckPath", &c.HealthCheckPath)
+	r.string("domain", &c.Domain)
+	r.string("hostedZone", &c.HostedZone)
+	r.string("certificateArn", &c.CertificateArn)
+	r.bool("migrations", &c.Migrations)
 }
 
 // Keys lists every config key the program reads, without the namespace.
@@ -108,18 +220,63 @@ func Keys() []string {
 	return r.keys
 }
 
-// validate checks the rules that span keys, and runs each component's own
-// validation on the arguments the config gives it, before any resource is
-// registered, so a bad config leaves nothing half-made.
+// validate runs each component's own validation on the arguments the
+// config gives it, before any resource is registered, so a bad config
+// leaves nothing half-made; errors name the config key.
 func (c *Config) validate() error {
-	return fieldErrors(c.NetworkArgs().Validate(), map[string]string{
-		"cidrBlock":          "vpcCidr",
-		"azCount":            "azCount",
-		"natGateways":        "natGateways",
-		"interfaceEndpoints": "vpcEndpoints",
-		"flowLogs":           "flowLogs",
-		"logRetentionDays":   "logRetentionDays",
-	})
+	w := placeholderWiring()
+	checks := []struct {
+		err   error
+		keyOf map[string]string
+	}{
+		{c.NetworkArgs().Validate(), map[string]string{
+			"cidrBlock": "vpcCidr", "azCount": "azCount", "natGateways": "natGateways",
+			"interfaceEndpoints": "vpcEndpoints", "flowLogs": "flowLogs", "logRetentionDays": "logRetentionDays",
+		}},
+		{c.RegistryArgs().Validate(), map[string]string{
+			"context": "appPath", "dockerfile": "dockerfile", "architecture": "architecture",
+			"image": "image", "imagesKept": "imagesKept",
+		}},
+		{c.DatabaseArgs(w).Validate(), map[string]string{
+			"engineVersion": "dbEngineVersion", "instanceClass": "dbInstanceClass",
+			"allocatedStorage": "dbAllocatedStorage", "maxAllocatedStorage": "dbMaxAllocatedStorage",
+			"backupRetentionDays": "dbBackupRetentionDays", "performanceInsights": "dbPerformanceInsights",
+		}},
+		{c.StorageArgs().Validate(), map[string]string{"corsOrigins": "corsOrigins"}},
+		{c.ServiceArgs(w).Validate(), map[string]string{
+			"cpu": "cpu", "memory": "memory", "desiredCount": "desiredCount", "minTasks": "minTasks",
+			"maxTasks": "maxTasks", "cpuTarget": "cpuTarget", "requestsPerTarget": "requestsPerTarget",
+			"healthCheckPath": "healthCheckPath", "domain": "domain", "hostedZone": "hostedZone",
+			"certificateArn": "certificateArn", "idleTimeout": "idleTimeout", "architecture": "architecture",
+		}},
+	}
+	for _, ch := range checks {
+		if err := fieldErrors(ch.err, ch.keyOf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Wiring carries the outputs one component hands another.
+type Wiring struct {
+	Network  *components.Network
+	Registry *components.Registry
+	Database *components.Database
+	Storage  *components.Storage
+}
+
+// placeholderWiring stands in for real outputs when only the plain
+// arguments are being validated.
+func placeholderWiring() Wiring {
+	s := pulumi.String("").ToStringOutput()
+	ids := pulumi.StringArray{}.ToStringArrayOutput()
+	return Wiring{
+		Network:  &components.Network{VpcID: s, PublicSubnetIDs: ids, PrivateSubnetIDs: ids, IsolatedSubnetIDs: ids},
+		Registry: &components.Registry{ImageURI: s, RepositoryArn: s},
+		Database: &components.Database{Address: s, Port: pulumi.Int(5432).ToIntOutput(), DBName: s, MasterSecretArn: s, SecurityGroupID: s},
+		Storage:  &components.Storage{MediaBucketName: s, MediaPolicyJSON: s, LogBucketName: s, LogPrefix: s},
+	}
 }
 
 // NetworkArgs are the Network component's arguments for this stack.
@@ -132,6 +289,91 @@ func (c *Config) NetworkArgs() components.NetworkArgs {
 		FlowLogs:           pulumi.BoolRef(c.FlowLogs),
 		LogRetentionDays:   c.LogRetentionDays,
 	}
+}
+
+// RegistryArgs are the Registry's arguments; a relative appPath resolves
+// against the project directory.
+func (c *Config) RegistryArgs() components.RegistryArgs {
+	if c.Image != "" {
+		return components.RegistryArgs{Image: c.Image, Architecture: c.Architecture, ImagesKept: c.ImagesKept}
+	}
+	path := c.AppPath
+	if !filepath.IsAbs(path) && c.root != "" {
+		path = filepath.Join(c.root, path)
+	}
+	return components.RegistryArgs{
+		Context: path, Dockerfile: c.Dockerfile, Architecture: c.Architecture, ImagesKept: c.ImagesKept,
+	}
+}
+
+// DatabaseArgs are the Database's arguments: the isolated subnets, and the
+// tasks admitted by the service's own rule.
+func (c *Config) DatabaseArgs(w Wiring) components.DatabaseArgs {
+	return components.DatabaseArgs{
+		VpcID:               w.Network.VpcID,
+		SubnetIDs:           w.Network.IsolatedSubnetIDs,
+		EngineVersion:       c.DBEngineVersion,
+		InstanceClass:       c.DBInstanceClass,
+		AllocatedStorage:    c.DBAllocatedStorage,
+		MaxAllocatedStorage: c.DBMaxAllocatedStorage,
+		MultiAZ:             pulumi.BoolRef(c.DBMultiAZ),
+		BackupRetentionDays: c.DBBackupRetentionDays,
+		DeletionProtection:  pulumi.BoolRef(c.DBDeletionProtection),
+		FinalSnapshot:       pulumi.BoolRef(c.DBDeletionProtection),
+		Protect:             pulumi.BoolRef(c.Protect),
+		PerformanceInsights: pulumi.BoolRef(c.DBPerformanceInsights),
+	}
+}
+
+// StorageArgs are the Storage component's arguments.
+func (c *Config) StorageArgs() components.StorageArgs {
+	return components.StorageArgs{
+		CorsOrigins:  c.CorsOrigins,
+		StaticBucket: c.StaticBucket,
+		AccessLogs:   pulumi.BoolRef(c.AlbAccessLogs),
+		Protect:      pulumi.BoolRef(c.Protect),
+	}
+}
+
+// ServiceArgs are the DjangoService's arguments.
+func (c *Config) ServiceArgs(w Wiring) components.DjangoServiceArgs {
+	a := components.DjangoServiceArgs{
+		VpcID:                   w.Network.VpcID,
+		PublicSubnetIDs:         w.Network.PublicSubnetIDs,
+		PrivateSubnetIDs:        w.Network.PrivateSubnetIDs,
+		ImageURI:                w.Registry.ImageURI,
+		RepositoryArn:           w.Registry.RepositoryArn,
+		Architecture:            c.Architecture,
+		DatabaseHost:            w.Database.Address,
+		DatabasePort:            w.Database.Port,
+		DatabaseName:            w.Database.DBName,
+		DatabaseSecretArn:       w.Database.MasterSecretArn,
+		DatabaseSecurityGroupID: w.Database.SecurityGroupID,
+		MediaBucketName:         w.Storage.MediaBucketName,
+		TaskPolicyJSON:          w.Storage.MediaPolicyJSON,
+		ContainerInsights:       pulumi.BoolRef(c.ContainerInsights),
+		CPU:                     c.CPU,
+		Memory:                  c.Memory,
+		DesiredCount:            c.DesiredCount,
+		MinTasks:                c.MinTasks,
+		MaxTasks:                c.MaxTasks,
+		CPUTarget:               c.CPUTarget,
+		RequestsPerTarget:       c.RequestsPerTarget,
+		Spot:                    c.Spot,
+		EcsExec:                 c.EcsExec,
+		HealthCheckPath:         c.HealthCheckPath,
+		Domain:                  c.Domain,
+		HostedZone:              c.HostedZone,
+		CertificateArn:          c.CertificateArn,
+		IdleTimeout:             c.IdleTimeout,
+		DeletionProtection:      pulumi.BoolRef(c.AlbDeletionProtection),
+		Migrations:              pulumi.BoolRef(c.Migrations),
+		LogRetentionDays:        c.LogRetentionDays,
+	}
+	if c.AlbAccessLogs {
+		a.AccessLogsBucket, a.AccessLogsPrefix = w.Storage.LogBucketName, w.Storage.LogPrefix
+	}
+	return a
 }
 
 // fieldErrors turns a component's *FieldError into an error naming the config
@@ -179,6 +421,19 @@ func (r *reader) int(key string, dst *int) {
 		return
 	}
 	*dst = n
+}
+
+func (r *reader) strings(key string, dst *[]string) {
+	v := r.raw(key)
+	if v == "" {
+		return
+	}
+	var list []string
+	if err := json.Unmarshal([]byte(v), &list); err != nil {
+		r.errs = append(r.errs, keyError(key, "%q is not a list of strings", v))
+		return
+	}
+	*dst = list
 }
 
 func (r *reader) bool(key string, dst *bool) {

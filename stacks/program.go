@@ -5,20 +5,52 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Program builds the whole stack from the stack's configuration. It is the
+// Program builds the whole stack from the stack's configuration: Network,
+// Registry, Storage, Database and DjangoService, wired together. It is the
 // program main.go runs, and the one tests and cmd/synth run offline.
 func Program(ctx *pulumi.Context) error {
 	cfg, err := Load(ctx)
 	if err != nil {
 		return err
 	}
+	// Every component shares the project's name, so URNs read
+	// "djangofargate:components:Database::djangofargate". Renaming it
+	// changes every URN: see the data-safety test before you do.
 	name := ctx.Project()
+	var w Wiring
+
 	netArgs := cfg.NetworkArgs()
-	net, err := components.NewNetwork(ctx, name, &netArgs)
+	if w.Network, err = components.NewNetwork(ctx, name, &netArgs); err != nil {
+		return err
+	}
+	regArgs := cfg.RegistryArgs()
+	if w.Registry, err = components.NewRegistry(ctx, name, &regArgs); err != nil {
+		return err
+	}
+	storageArgs := cfg.StorageArgs()
+	if w.Storage, err = components.NewStorage(ctx, name, &storageArgs); err != nil {
+		return err
+	}
+	dbArgs := cfg.DatabaseArgs(w)
+	if w.Database, err = components.NewDatabase(ctx, name, &dbArgs); err != nil {
+		return err
+	}
+	svcArgs := cfg.ServiceArgs(w)
+	svc, err := components.NewDjangoService(ctx, name, &svcArgs)
 	if err != nil {
 		return err
 	}
-	ctx.Export("vpcId", net.VpcID)
-	ctx.Export("privateSubnetIds", net.PrivateSubnetIDs)
+
+	ctx.Export("url", svc.URL)
+	ctx.Export("albDnsName", svc.AlbDNSName)
+	ctx.Export("clusterName", svc.ClusterName)
+	ctx.Export("serviceName", svc.ServiceName)
+	ctx.Export("logGroupName", svc.LogGroupName)
+	ctx.Export("repositoryUrl", w.Registry.RepositoryURL)
+	ctx.Export("imageUri", w.Registry.ImageURI)
+	ctx.Export("dbEndpoint", w.Database.Endpoint)
+	ctx.Export("dbSecretArn", w.Database.MasterSecretArn)
+	ctx.Export("mediaBucket", w.Storage.MediaBucketName)
+	ctx.Export("vpcId", w.Network.VpcID)
 	return nil
 }

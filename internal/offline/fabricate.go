@@ -2,8 +2,10 @@ package offline
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"math/big"
 	"strconv"
 	"strings"
 
@@ -215,6 +217,15 @@ func fabricate(a fabricateArgs) (string, resource.PropertyMap, error) {
 		id = imageName
 		set("repoDigest", repo+"@sha256:"+a.hexOf("digest", 64))
 		set("baseImageName", imageName)
+	case "random:index/randomId:RandomId":
+		// byteLength random bytes, in the encodings the provider returns.
+		b, _ := hex.DecodeString(a.hexOf("randomid", 2*int(a.num("byteLength", 8))))
+		prefix := a.str("prefix")
+		id = base64.RawURLEncoding.EncodeToString(b)
+		set("hex", prefix+hex.EncodeToString(b))
+		set("b64Url", prefix+id)
+		set("b64Std", prefix+base64.StdEncoding.EncodeToString(b))
+		set("dec", prefix+new(big.Int).SetBytes(b).String())
 	case "random:index/randomPassword:RandomPassword":
 		n := int(a.num("length", 32))
 		out["result"] = resource.MakeSecret(resource.NewProperty(a.hexOf("password", n)))

@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -29,6 +30,12 @@ type Options struct {
 	Config map[string]string
 	// Preview runs the program as `pulumi preview` does (ctx.DryRun() is true).
 	Preview bool
+	// RootDirectory is the project directory (where Pulumi.yaml is), as
+	// ctx.RootDirectory() reports it; relative paths in config resolve there.
+	RootDirectory string
+	// SecretKeys lists the fully qualified config keys that are secret, as
+	// `pulumi config set --secret` marks them (ctx.IsConfigSecret reports them).
+	SecretKeys []string
 }
 
 // Run runs program offline and returns what it registered. The error is the
@@ -54,7 +61,9 @@ func Run(program pulumi.RunFunc, opts Options) (*Result, error) {
 		for name, v := range ctx.GetCurrentExportMap() {
 			out := pulumi.ToOutput(v)
 			secret := pulumi.IsSecret(out)
-			out.ApplyT(func(x any) any {
+			// Re-exporting the applied output makes the engine await the
+			// apply before the run ends; a bare ApplyT would race with it.
+			ctx.Export(name, out.ApplyT(func(x any) any {
 				exportsMu.Lock()
 				defer exportsMu.Unlock()
 				res.Exports[name] = x
@@ -62,13 +71,15 @@ func Run(program pulumi.RunFunc, opts Options) (*Result, error) {
 					res.SecretExports = append(res.SecretExports, name)
 				}
 				return x
-			})
+			}))
 		}
 		return nil
 	}
 	setup := func(info *pulumi.RunInfo) {
 		info.Config = opts.Config
 		info.DryRun = opts.Preview
+		info.RootDirectory = opts.RootDirectory
+		info.ConfigSecretKeys = opts.SecretKeys
 	}
 	err := pulumi.RunErr(wrapped, pulumi.WithMocks(opts.Project, opts.Stack, m), setup)
 	res.Resources = inDependencyOrder(m.recorded())
@@ -161,6 +172,25 @@ func lookup(v any, path string) any {
 		}
 	}
 	return v
+}
+
+// StackURN returns the URN of the root pulumi:pulumi:Stack resource, the
+// parent of every resource registered without one.
+func (r *Result) StackURN() string {
+	return string(resource.NewURN(tokens.QName(r.Stack), tokens.PackageName(r.Project), "",
+		resource.RootStackType, r.Project+"-"+r.Stack))
+}
+
+// Children returns the resources whose parent is the resource with that URN
+// (StackURN for the top level), in the order of Resources.
+func (r *Result) Children(urn string) []*Resource {
+	var out []*Resource
+	for _, res := range r.Resources {
+		if res.Parent == urn {
+			out = append(out, res)
+		}
+	}
+	return out
 }
 
 // ByType returns the resources of a type token, such as "aws:ecs/service:Service".

@@ -42,7 +42,7 @@ func StackConfig(t testing.TB, stack string, overrides map[string]string) map[st
 func RunStack(t testing.TB, stack string, overrides map[string]string) (*offline.Result, error) {
 	t.Helper()
 	return offline.Run(stacks.Program, offline.Options{
-		Project: Project, Stack: stack, Config: StackConfig(t, stack, overrides),
+		Project: Project, Stack: stack, Config: StackConfig(t, stack, overrides), RootDirectory: RepoRoot(),
 	})
 }
 

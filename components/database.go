@@ -1,0 +1,490 @@
+package components
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
+	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// PostgresPort is the port the database listens on and the only port its
+// security group opens.
+const PostgresPort = 5432
+
+// Database defaults. Each is the production choice; the cheaper trade-offs
+// are explicit arguments.
+const (
+	DefaultEngineVersion       = "17"
+	DefaultInstanceClass       = "db.t4g.medium"
+	DefaultAllocatedStorage    = 20
+	DefaultMaxAllocatedStorage = 100
+	DefaultBackupRetentionDays = 14
+	DefaultDBUsername          = "django"
+	DefaultDBName              = "app"
+	// SlowQueryMillis is log_min_duration_statement: statements slower than
+	// this are written to the postgresql log (and so to CloudWatch Logs).
+	SlowQueryMillis = 1000
+	// performanceInsightsRetentionDays is the free tier of Performance Insights.
+	performanceInsightsRetentionDays = 7
+	// minPostgresMajor is the oldest major version RDS still offers under
+	// standard support.
+	minPostgresMajor = 13
+	// maxGp3StorageGiB is the gp3 limit for RDS PostgreSQL (rds.json).
+	maxGp3StorageGiB = 65536
+	minGp3StorageGiB = 20
+)
+
+// DatabaseArgs configure a Database. The zero value of every optional field
+// is the secure, production choice.
+type DatabaseArgs struct {
+	// VpcID is the VPC of the database's security group. Required.
+	VpcID pulumi.StringInput `pulumi:"vpcId"`
+	// SubnetIDs are the subnets of the DB subnet group: the isolated subnets,
+	// in at least two AZs. Required.
+	SubnetIDs pulumi.StringArrayInput `pulumi:"subnetIds"`
+	// AllowedSecurityGroupIDs are the security groups (the app tasks') that
+	// may connect on 5432, as one inline ingress rule; nothing else can.
+	// Default none: the group then admits nothing until the caller adds
+	// ingress rules as separate resources (DjangoService does, given
+	// SecurityGroupID), which is how to break the cycle of the service needing
+	// the database's address and the database needing the service's group.
+	// Set this or add separate rules, never both: inline rules make Pulumi
+	// remove any other rule of the group.
+	AllowedSecurityGroupIDs pulumi.StringArrayInput `pulumi:"allowedSecurityGroupIds,optional"`
+
+	// EngineVersion is the PostgreSQL version: a major ("17") or
+	// major.minor ("16.4"), 13 or newer. Default "17". A major version alone
+	// lets RDS pick, and auto-upgrade, the minor. Changing the major version
+	// upgrades the database in place (minutes of downtime; snapshot first) and
+	// replaces its parameter group.
+	EngineVersion string `pulumi:"engineVersion,optional"`
+	// InstanceClass is the RDS instance class, db.<family>.<size>. Default
+	// "db.t4g.medium" (2 vCPU burstable, 4 GiB, about 50 USD a month single-AZ,
+	// twice that Multi-AZ). Changing it restarts the database.
+	InstanceClass string `pulumi:"instanceClass,optional"`
+	// AllocatedStorage is the initial gp3 storage in GiB, 20 to 65536.
+	// Default 20. Storage can grow but never shrink.
+	AllocatedStorage int `pulumi:"allocatedStorage,optional"`
+	// MaxAllocatedStorage is the ceiling of storage autoscaling in GiB; it
+	// must be above AllocatedStorage. Default 100, or twice AllocatedStorage
+	// when that is larger (capped at 65536).
+	MaxAllocatedStorage int `pulumi:"maxAllocatedStorage,optional"`
+	// MultiAZ keeps a synchronous standby in a second AZ with automatic
+	// failover. Default true; false halves the instance cost and leaves the
+	// database down for the length of any AZ or host failure.
+	MultiAZ *bool `pulumi:"multiAz,optional"`
+	// BackupRetentionDays is how long automated backups (point-in-time
+	// recovery) are kept, 1 to 35. Default 14. 0 would disable backups and
+	// is refused.
+	BackupRetentionDays int `pulumi:"backupRetentionDays,optional"`
+	// DeletionProtection makes RDS refuse to delete the instance. Default
+	// true. Danger: false lets a mistaken `pulumi destroy` or replacement
+	// delete the database.
+	DeletionProtection *bool `pulumi:"deletionProtection,optional"`
+	// FinalSnapshot takes a snapshot when the instance is deleted. Default
+	// true. Danger: false deletes the data with the instance.
+	FinalSnapshot *bool `pulumi:"finalSnapshot,optional"`
+	// Protect sets Pulumi's protect option on the instance, so Pulumi refuses
+	// to delete or replace it until it is unprotected. Default true.
+	Protect *bool `pulumi:"protect,optional"`
+	// PerformanceInsights turns on Performance Insights with its free 7-day
+	// retention. Default true. Not available on t-family micro and small
+	// classes.
+	PerformanceInsights *bool `pulumi:"performanceInsights,optional"`
+	// LogExports sends the postgresql and upgrade logs to CloudWatch Logs.
+	// Default true (CloudWatch ingestion and storage costs apply).
+	LogExports *bool `pulumi:"logExports,optional"`
+	// ApplyImmediately applies changes during `pulumi up` instead of at the
+	// next maintenance window. Default true: a deferred change leaves the
+	// stack's state ahead of the database, and a major version upgrade with
+	// its new parameter group cannot complete deferred. Class changes restart
+	// the database (about a minute of failover with Multi-AZ).
+	ApplyImmediately *bool `pulumi:"applyImmediately,optional"`
+	// Username is the master user, 1-16 letters, digits and underscores,
+	// starting with a letter; not "postgres", "admin", "rdsadmin", a pg_
+	// name or a reserved word. Default "django". Its password is generated
+	// and rotated by RDS in Secrets Manager. Changing it replaces the database.
+	Username string `pulumi:"username,optional"`
+	// DBName is the database created for the app, 1-63 letters, digits and
+	// underscores, starting with a letter. Default "app". Changing it
+	// replaces the database.
+	DBName string `pulumi:"dbName,optional"`
+	// Tags are added to every taggable resource.
+	Tags map[string]string `pulumi:"tags,optional"`
+}
+
+// Database is an RDS PostgreSQL instance in the isolated subnets: encrypted,
+// private, TLS-only, its master password generated and kept by RDS in Secrets
+// Manager, reachable on 5432 only from the security groups the caller names.
+//
+// The security group has no egress rules at all (a database answers
+// connections, it opens none). Its ingress is either one inline rule from
+// AllowedSecurityGroupIDs (inline because those ids are an Output whose
+// count is unknown when the graph is built) or, without them, the separate
+// rule resources the caller adds.
+type Database struct {
+	pulumi.ResourceState
+
+	// Address is the instance's DNS name.
+	Address pulumi.StringOutput `pulumi:"address"`
+	// Port is the PostgreSQL port, 5432.
+	Port pulumi.IntOutput `pulumi:"port"`
+	// Endpoint is "address:port".
+	Endpoint pulumi.StringOutput `pulumi:"endpoint"`
+	// DBName is the app's database.
+	DBName pulumi.StringOutput `pulumi:"dbName"`
+	// Username is the master user.
+	Username pulumi.StringOutput `pulumi:"username"`
+	// MasterSecretArn is the Secrets Manager secret RDS keeps the master
+	// credentials in (JSON with "username" and "password"). Grant the task's
+	// execution role secretsmanager:GetSecretValue on it and pass the password
+	// to the container as a secret "<arn>:password::".
+	MasterSecretArn pulumi.StringOutput `pulumi:"masterSecretArn"`
+	// SecurityGroupID is the database's security group.
+	SecurityGroupID pulumi.StringOutput `pulumi:"securityGroupId"`
+
+	// Instance is the RDS instance.
+	Instance *rds.Instance
+	// SecurityGroup admits 5432 from the allowed groups only.
+	SecurityGroup *ec2.SecurityGroup
+	// SubnetGroup places the instance in the given subnets.
+	SubnetGroup *rds.SubnetGroup
+	// ParameterGroup forces TLS and logs slow queries.
+	ParameterGroup *rds.ParameterGroup
+	// FinalSnapshotSuffix makes the final snapshot's name unique per stack.
+	FinalSnapshotSuffix *random.RandomId
+}
+
+var (
+	// instanceClassRe is the shape of an RDS instance class: db.<family>.<size>,
+	// such as db.t4g.medium, db.m7g.2xlarge, db.r6gd.metal, db.r7i.metal-48xl.
+	instanceClassRe = regexp.MustCompile(`^db\.[a-z][a-z0-9-]*\.(?:micro|small|medium|large|xlarge|[1-9][0-9]?xlarge|metal(?:-[1-9][0-9]*xl)?)$`)
+	// engineVersionRe is a PostgreSQL major or major.minor version.
+	engineVersionRe = regexp.MustCompile(`^([1-9][0-9]*)(?:\.(0|[1-9][0-9]*))?$`)
+	// rdsUsernameRe and rdsDBNameRe are the RDS PostgreSQL rules (rds.json).
+	rdsUsernameRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,15}$`)
+	rdsDBNameRe   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,62}$`)
+	// rdsIdentifierRe is the lowercase form of an RDS identifier, as the
+	// provider checks it at preview (names.json rds_db_instance_identifier).
+	rdsIdentifierRe = regexp.MustCompile(`^[a-z](?:-?[a-z0-9])*$`)
+	// noPerformanceInsights are classes that do not support Performance Insights.
+	noPerformanceInsights = regexp.MustCompile(`^db\.t[234]g?\.(?:micro|small)$`)
+)
+
+// maxDatabaseName is the longest component name whose instance identifier
+// "<name>-db" plus Pulumi's 7-character suffix fits RDS's 63.
+const maxDatabaseName = 63 - 7 - len("-db")
+
+// postgresReserved are PostgreSQL's reserved key words (PostgreSQL 17,
+// Appendix C) and role names the server or RDS keeps for itself; RDS
+// refuses them as the master user or database name.
+var postgresReserved = []string{
+	"all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "both",
+	"case", "cast", "check", "collate", "column", "constraint", "create", "current_catalog",
+	"current_date", "current_role", "current_time", "current_timestamp", "current_user",
+	"default", "deferrable", "desc", "distinct", "do", "else", "end", "except", "false",
+	"fetch", "for", "foreign", "from", "grant", "group", "having", "in", "initially",
+	"intersect", "into", "lateral", "leading", "limit", "localtime", "localtimestamp", "not",
+	"null", "offset", "on", "only", "or", "order", "placing", "primary", "references",
+	"returning", "select", "session_user", "some", "symmetric", "system_user", "table",
+	"then", "to", "trailing", "true", "union", "unique", "user", "using", "variadic", "when",
+	"where", "window", "with",
+}
+
+// ValidateEngineVersion returns the major version of a PostgreSQL engine
+// version "17" or "16.4", or an error unless it is 13 or newer.
+func ValidateEngineVersion(v string) (int, error) {
+	m := engineVersionRe.FindStringSubmatch(v)
+	if m == nil {
+		return 0, fmt.Errorf("%q is not a PostgreSQL version; use a major version such as %q or major.minor such as \"16.4\"", v, DefaultEngineVersion)
+	}
+	major, err := strconv.Atoi(m[1])
+	if err != nil || major < minPostgresMajor {
+		return 0, fmt.Errorf("%q is older than PostgreSQL %d, the oldest major version RDS supports without extended-support charges", v, minPostgresMajor)
+	}
+	return major, nil
+}
+
+// ValidateInstanceClass returns an error unless class has the shape of an
+// RDS instance class, db.<family>.<size>.
+func ValidateInstanceClass(class string) error {
+	if !instanceClassRe.MatchString(class) {
+		return fmt.Errorf("%q is not an RDS instance class; use db.<family>.<size> such as %q or \"db.m7g.large\"", class, DefaultInstanceClass)
+	}
+	return nil
+}
+
+// ValidateMasterUsername returns an error unless name is a master user name
+// RDS PostgreSQL accepts and is not the well-known superuser name.
+func ValidateMasterUsername(name string) error {
+	if !rdsUsernameRe.MatchString(name) {
+		return fmt.Errorf("%q is not a valid master user name: use 1 to 16 letters, digits and underscores, starting with a letter", name)
+	}
+	lower := strings.ToLower(name)
+	switch {
+	case lower == "postgres":
+		return fmt.Errorf("%q is the well-known superuser name that password-guessing tries first; choose another (default %q)", name, DefaultDBUsername)
+	case lower == "admin" || lower == "rdsadmin" || lower == "public":
+		return fmt.Errorf("%q is reserved by RDS or PostgreSQL; choose another (default %q)", name, DefaultDBUsername)
+	case strings.HasPrefix(lower, "pg_"):
+		return fmt.Errorf("%q starts with pg_, which PostgreSQL reserves for its own roles", name)
+	case slices.Contains(postgresReserved, lower):
+		return fmt.Errorf("%q is a PostgreSQL reserved word", name)
+	}
+	return nil
+}
+
+// ValidateDBName returns an error unless name is a database name RDS
+// PostgreSQL accepts for the app's database.
+func ValidateDBName(name string) error {
+	if !rdsDBNameRe.MatchString(name) {
+		return fmt.Errorf("%q is not a valid database name: use 1 to 63 letters, digits and underscores, starting with a letter", name)
+	}
+	lower := strings.ToLower(name)
+	switch {
+	case lower == "postgres" || lower == "rdsadmin" || lower == "template0" || lower == "template1":
+		return fmt.Errorf("%q names a database RDS already has; choose another (default %q)", name, DefaultDBName)
+	case slices.Contains(postgresReserved, lower):
+		return fmt.Errorf("%q is a PostgreSQL reserved word", name)
+	}
+	return nil
+}
+
+// Validate returns a *FieldError for the first invalid plain argument, the
+// ones a stack's configuration sets; NewDatabase also requires the wired
+// inputs vpcId and subnetIds.
+func (a DatabaseArgs) Validate() error {
+	_, err := a.defaults("")
+	return err
+}
+
+// databaseConfig is DatabaseArgs with every default applied and the values
+// derived from them.
+type databaseConfig struct {
+	DatabaseArgs
+	family string
+}
+
+// defaults validates args and returns a copy with every default filled in.
+// name is the component's name, which becomes part of RDS identifiers;
+// Validate passes "" to check the arguments alone.
+func (a DatabaseArgs) defaults(name string) (databaseConfig, error) {
+	const c = "Database"
+	if name != "" && !rdsIdentifierRe.MatchString(name) || len(name) > maxDatabaseName {
+		return databaseConfig{}, argError(c, name, "name", "%q cannot start an RDS identifier: use at most %d lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen", name, maxDatabaseName)
+	}
+	if a.EngineVersion == "" {
+		a.EngineVersion = DefaultEngineVersion
+	}
+	major, err := ValidateEngineVersion(a.EngineVersion)
+	if err != nil {
+		return databaseConfig{}, argError(c, name, "engineVersion", "%v", err)
+	}
+	if a.InstanceClass == "" {
+		a.InstanceClass = DefaultInstanceClass
+	}
+	if err := ValidateInstanceClass(a.InstanceClass); err != nil {
+		return databaseConfig{}, argError(c, name, "instanceClass", "%v", err)
+	}
+	if a.AllocatedStorage == 0 {
+		a.AllocatedStorage = DefaultAllocatedStorage
+	}
+	if a.AllocatedStorage < minGp3StorageGiB || a.AllocatedStorage > maxGp3StorageGiB {
+		return databaseConfig{}, argError(c, name, "allocatedStorage", "%d GiB is out of range; gp3 storage is %d to %d GiB", a.AllocatedStorage, minGp3StorageGiB, maxGp3StorageGiB)
+	}
+	if a.MaxAllocatedStorage == 0 {
+		a.MaxAllocatedStorage = min(max(DefaultMaxAllocatedStorage, 2*a.AllocatedStorage), maxGp3StorageGiB)
+	}
+	if a.MaxAllocatedStorage <= a.AllocatedStorage || a.MaxAllocatedStorage > maxGp3StorageGiB {
+		return databaseConfig{}, argError(c, name, "maxAllocatedStorage", "%d GiB must be above allocatedStorage (%d GiB) and at most %d GiB, or storage autoscaling has no room", a.MaxAllocatedStorage, a.AllocatedStorage, maxGp3StorageGiB)
+	}
+	if a.BackupRetentionDays == 0 {
+		a.BackupRetentionDays = DefaultBackupRetentionDays
+	}
+	if a.BackupRetentionDays < 1 || a.BackupRetentionDays > 35 {
+		return databaseConfig{}, argError(c, name, "backupRetentionDays", "%d is out of range; use 1 to 35 days (0 would disable automated backups)", a.BackupRetentionDays)
+	}
+	if a.Username == "" {
+		a.Username = DefaultDBUsername
+	}
+	if err := ValidateMasterUsername(a.Username); err != nil {
+		return databaseConfig{}, argError(c, name, "username", "%v", err)
+	}
+	if a.DBName == "" {
+		a.DBName = DefaultDBName
+	}
+	if err := ValidateDBName(a.DBName); err != nil {
+		return databaseConfig{}, argError(c, name, "dbName", "%v", err)
+	}
+	a.MultiAZ = pulumi.BoolRef(boolOr(a.MultiAZ, true))
+	a.DeletionProtection = pulumi.BoolRef(boolOr(a.DeletionProtection, true))
+	a.FinalSnapshot = pulumi.BoolRef(boolOr(a.FinalSnapshot, true))
+	a.Protect = pulumi.BoolRef(boolOr(a.Protect, true))
+	a.PerformanceInsights = pulumi.BoolRef(boolOr(a.PerformanceInsights, true))
+	a.LogExports = pulumi.BoolRef(boolOr(a.LogExports, true))
+	a.ApplyImmediately = pulumi.BoolRef(boolOr(a.ApplyImmediately, true))
+	if *a.PerformanceInsights && noPerformanceInsights.MatchString(a.InstanceClass) {
+		return databaseConfig{}, argError(c, name, "performanceInsights", "%s does not support Performance Insights; use db.t4g.medium or larger, or turn performanceInsights off", a.InstanceClass)
+	}
+	return databaseConfig{DatabaseArgs: a, family: fmt.Sprintf("postgres%d", major)}, nil
+}
+
+// requireInputs checks that the values wired from other resources are set.
+func (a DatabaseArgs) requireInputs(name string) error {
+	const c = "Database"
+	switch {
+	case a.VpcID == nil:
+		return argError(c, name, "vpcId", "required")
+	case a.SubnetIDs == nil:
+		return argError(c, name, "subnetIds", "required: the isolated subnets, in at least two AZs")
+	}
+	return nil
+}
+
+// NewDatabase creates a Database.
+func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...pulumi.ResourceOption) (*Database, error) {
+	if args == nil {
+		args = &DatabaseArgs{}
+	}
+	a, err := args.defaults(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.requireInputs(name); err != nil {
+		return nil, err
+	}
+	d := &Database{}
+	if err := ctx.RegisterComponentResource(typePrefix+"Database", name, d, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(d)
+	tags := pulumi.ToStringMap(a.Tags)
+
+	var ingress ec2.SecurityGroupIngressArray
+	if a.AllowedSecurityGroupIDs != nil {
+		ingress = ec2.SecurityGroupIngressArray{ec2.SecurityGroupIngressArgs{
+			Description:    pulumi.String("PostgreSQL from the app tasks"),
+			Protocol:       pulumi.String("tcp"),
+			FromPort:       pulumi.Int(PostgresPort),
+			ToPort:         pulumi.Int(PostgresPort),
+			SecurityGroups: a.AllowedSecurityGroupIDs,
+		}}
+	}
+	d.SecurityGroup, err = ec2.NewSecurityGroup(ctx, child(name, "sg"), &ec2.SecurityGroupArgs{
+		VpcId:       a.VpcID,
+		Description: pulumi.String("PostgreSQL from the app's security groups only"),
+		Ingress:     ingress,
+		// An empty list, not an absent one: the provider then removes any
+		// egress rule, including the allow-all AWS adds to a new group.
+		Egress: ec2.SecurityGroupEgressArray{},
+		Tags:   tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	d.SubnetGroup, err = rds.NewSubnetGroup(ctx, child(name, "subnets"), &rds.SubnetGroupArgs{
+		Description: pulumi.String("Isolated subnets of the Django database"),
+		SubnetIds:   a.SubnetIDs,
+		Tags:        tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	d.ParameterGroup, err = rds.NewParameterGroup(ctx, child(name, "params"), &rds.ParameterGroupArgs{
+		Family:      pulumi.String(a.family),
+		Description: pulumi.String("TLS-only connections and slow-query logging"),
+		Parameters: rds.ParameterGroupParameterArray{
+			rds.ParameterGroupParameterArgs{Name: pulumi.String("rds.force_ssl"), Value: pulumi.String("1")},
+			rds.ParameterGroupParameterArgs{Name: pulumi.String("log_min_duration_statement"), Value: pulumi.String(strconv.Itoa(SlowQueryMillis))},
+		},
+		Tags: tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	var finalSnapshot pulumi.StringPtrInput
+	if *a.FinalSnapshot {
+		// A random suffix, made once and kept in state, so every stack (and a
+		// stack re-created with the same name) gets its own snapshot name.
+		d.FinalSnapshotSuffix, err = random.NewRandomId(ctx, child(name, "final-snapshot-suffix"), &random.RandomIdArgs{
+			ByteLength: pulumi.Int(4),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		finalSnapshot = pulumi.Sprintf("%s-final-%s", name, d.FinalSnapshotSuffix.Hex)
+	}
+
+	var logExports pulumi.StringArray
+	if *a.LogExports {
+		logExports = pulumi.StringArray{pulumi.String("postgresql"), pulumi.String("upgrade")}
+	}
+	instanceArgs := &rds.InstanceArgs{
+		Engine:                   pulumi.String("postgres"),
+		EngineVersion:            pulumi.String(a.EngineVersion),
+		AutoMinorVersionUpgrade:  pulumi.Bool(true),
+		AllowMajorVersionUpgrade: pulumi.Bool(true),
+		ApplyImmediately:         pulumi.Bool(*a.ApplyImmediately),
+		InstanceClass:            pulumi.String(a.InstanceClass),
+		StorageType:              pulumi.String("gp3"),
+		AllocatedStorage:         pulumi.Int(a.AllocatedStorage),
+		MaxAllocatedStorage:      pulumi.Int(a.MaxAllocatedStorage),
+		StorageEncrypted:         pulumi.Bool(true),
+		DbName:                   pulumi.String(a.DBName),
+		Username:                 pulumi.String(a.Username),
+		ManageMasterUserPassword: pulumi.Bool(true),
+		Port:                     pulumi.Int(PostgresPort),
+		DbSubnetGroupName:        d.SubnetGroup.Name,
+		VpcSecurityGroupIds:      pulumi.StringArray{d.SecurityGroup.ID().ToStringOutput()},
+		ParameterGroupName:       d.ParameterGroup.Name,
+		PubliclyAccessible:       pulumi.Bool(false),
+		MultiAz:                  pulumi.Bool(*a.MultiAZ),
+		BackupRetentionPeriod:    pulumi.Int(a.BackupRetentionDays),
+		// Automated backups outlive the instance for their retention period.
+		DeleteAutomatedBackups:       pulumi.Bool(false),
+		CopyTagsToSnapshot:           pulumi.Bool(true),
+		DeletionProtection:           pulumi.Bool(*a.DeletionProtection),
+		SkipFinalSnapshot:            pulumi.Bool(!*a.FinalSnapshot),
+		FinalSnapshotIdentifier:      finalSnapshot,
+		PerformanceInsightsEnabled:   pulumi.Bool(*a.PerformanceInsights),
+		EnabledCloudwatchLogsExports: logExports,
+		Tags:                         tags,
+	}
+	if *a.PerformanceInsights {
+		instanceArgs.PerformanceInsightsRetentionPeriod = pulumi.Int(performanceInsightsRetentionDays)
+	}
+	instanceOpts := []pulumi.ResourceOption{parent}
+	if *a.Protect {
+		instanceOpts = append(instanceOpts, pulumi.Protect(true))
+	}
+	d.Instance, err = rds.NewInstance(ctx, child(name, "db"), instanceArgs, instanceOpts...)
+	if err != nil {
+		return nil, err
+	}
+
+	d.Address = d.Instance.Address
+	d.Port = d.Instance.Port
+	d.Endpoint = d.Instance.Endpoint
+	d.DBName = d.Instance.DbName
+	d.Username = d.Instance.Username
+	d.MasterSecretArn = d.Instance.MasterUserSecrets.Index(pulumi.Int(0)).SecretArn().Elem()
+	d.SecurityGroupID = d.SecurityGroup.ID().ToStringOutput()
+	return d, ctx.RegisterResourceOutputs(d, pulumi.Map{
+		"address":         d.Address,
+		"port":            d.Port,
+		"endpoint":        d.Endpoint,
+		"dbName":          d.DBName,
+		"username":        d.Username,
+		"masterSecretArn": d.MasterSecretArn,
+		"securityGroupId": d.SecurityGroupID,
+	})
+}
