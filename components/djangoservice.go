@@ -512,7 +512,7 @@ func (b *serviceBuilder) cluster() error {
 
 func (b *serviceBuilder) logGroup() error {
 	var err error
-	b.s.LogGroup, err = cloudwatch.NewLogGroup(b.ctx, b.child("logs"), &cloudwatch.LogGroupArgs{
+	b.s.LogGroup, err = cloudwatch.NewLogGroup(b.ctx, b.child("container-logs"), &cloudwatch.LogGroupArgs{
 		RetentionInDays: pulumi.Int(b.a.LogRetentionDays),
 		Tags:            b.tags,
 	}, b.parent)

@@ -1,0 +1,5 @@
+package stack_test
+
+import "github.com/djangofargate/djangofargate/stacks"
+
+var stacksProgram = stacks.Program
