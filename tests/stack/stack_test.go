@@ -57,10 +57,10 @@ func TestWiring(t *testing.T) {
 	alb := testutil.One(t, res, "aws:lb/loadBalancer:LoadBalancer")
 	subnetGroup := testutil.One(t, res, "aws:rds/subnetGroup:SubnetGroup")
 	checks := map[string][2]any{
-		"tasks in private subnets":  {svc.Input("networkConfiguration.subnets"), vpc.Output("privateSubnetIds")},
-		"ALB in public subnets":     {alb.Input("subnets"), vpc.Output("publicSubnetIds")},
-		"database in isolated":      {subnetGroup.Input("subnetIds"), vpc.Output("isolatedSubnetIds")},
-		"ALB logs bucket":           {alb.Input("accessLogs.bucket"), res.Named("djangofargate-logs").Output("bucket")},
+		"tasks in private subnets": {svc.Input("networkConfiguration.subnets"), vpc.Output("privateSubnetIds")},
+		"ALB in public subnets":    {alb.Input("subnets"), vpc.Output("publicSubnetIds")},
+		"database in isolated":     {subnetGroup.Input("subnetIds"), vpc.Output("isolatedSubnetIds")},
+		"ALB logs bucket":          {alb.Input("accessLogs.bucket"), res.Named("djangofargate-logs").Output("bucket")},
 	}
 	for what, c := range checks {
 		if fmt.Sprint(c[0]) != fmt.Sprint(c[1]) || c[0] == nil {
@@ -138,9 +138,9 @@ func TestProfiles(t *testing.T) {
 	dev := testutil.MustRunStack(t, "dev", nil)
 	get := func(res *offline.Result, typ, path string) any { return testutil.One(t, res, typ).Input(path) }
 	cases := []struct {
-		what       string
-		prod, dev  any
-		read       func(*offline.Result) any
+		what      string
+		prod, dev any
+		read      func(*offline.Result) any
 	}{
 		{"database protect", true, false, func(r *offline.Result) any { return testutil.One(t, r, "aws:rds/instance:Instance").Protect }},
 		{"media bucket protect", true, false, func(r *offline.Result) any { return r.Named("djangofargate-media").Protect }},
@@ -151,12 +151,16 @@ func TestProfiles(t *testing.T) {
 		{"instance class", "db.t4g.medium", "db.t4g.micro", func(r *offline.Result) any { return get(r, "aws:rds/instance:Instance", "instanceClass") }},
 		{"NAT", "OnePerAz", "Single", func(r *offline.Result) any { return get(r, "awsx:ec2:Vpc", "natGateways.strategy") }},
 		{"flow logs", 1, 0, func(r *offline.Result) any { return len(r.ByType("aws:ec2/flowLog:FlowLog")) }},
-		{"ALB deletion protection", true, false, func(r *offline.Result) any { return get(r, "aws:lb/loadBalancer:LoadBalancer", "enableDeletionProtection") }},
+		{"ALB deletion protection", true, false, func(r *offline.Result) any {
+			return get(r, "aws:lb/loadBalancer:LoadBalancer", "enableDeletionProtection")
+		}},
 		{"ALB access logs", true, nil, func(r *offline.Result) any { return get(r, "aws:lb/loadBalancer:LoadBalancer", "accessLogs.enabled") }},
 		{"container insights", "enabled", "disabled", func(r *offline.Result) any { return get(r, "aws:ecs/cluster:Cluster", "settings.0.value") }},
 		{"task cpu", "1024", "256", func(r *offline.Result) any { return get(r, "aws:ecs/taskDefinition:TaskDefinition", "cpu") }},
 		{"min tasks", float64(2), float64(1), func(r *offline.Result) any { return get(r, "aws:appautoscaling/target:Target", "minCapacity") }},
-		{"spot", nil, "FARGATE_SPOT", func(r *offline.Result) any { return get(r, "aws:ecs/service:Service", "capacityProviderStrategies.0.capacityProvider") }},
+		{"spot", nil, "FARGATE_SPOT", func(r *offline.Result) any {
+			return get(r, "aws:ecs/service:Service", "capacityProviderStrategies.0.capacityProvider")
+		}},
 		{"log retention", float64(365), float64(14), func(r *offline.Result) any { return r.Named("djangofargate-container-logs").Input("retentionInDays") }},
 	}
 	for _, c := range cases {
