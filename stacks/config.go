@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -377,15 +378,22 @@ func (c *Config) ServiceArgs(w Wiring) components.DjangoServiceArgs {
 }
 
 // fieldErrors turns a component's *FieldError into an error naming the config
-// key that set the field.
+// key that set the field; other fields the reason mentions are renamed to
+// their keys too, so the message speaks the config's language throughout.
 func fieldErrors(err error, keyOf map[string]string) error {
 	var fe *components.FieldError
-	if errors.As(err, &fe) {
-		if key, ok := keyOf[fe.Field]; ok {
-			return keyError(key, "%s", fe.Reason)
-		}
+	if !errors.As(err, &fe) {
+		return err
 	}
-	return err
+	key, ok := keyOf[fe.Field]
+	if !ok {
+		return err
+	}
+	reason := fe.Reason
+	for field, k := range keyOf {
+		reason = regexp.MustCompile(`\b`+regexp.QuoteMeta(field)+`\b`).ReplaceAllString(reason, k)
+	}
+	return keyError(key, "%s", reason)
 }
 
 func keyError(key, format string, a ...any) error {
