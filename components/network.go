@@ -135,7 +135,7 @@ func (a NetworkArgs) defaults(name string) (NetworkArgs, error) {
 		a.AZCount = 2
 	}
 	if a.AZCount < 2 || a.AZCount > 4 {
-		return a, argError(c, name, "azCount", "%d is out of range; use 2 to 4 (an ALB and a Multi-AZ database need two AZs) ", a.AZCount)
+		return a, argError(c, name, "azCount", "%d is out of range; use 2 to 4 (an ALB and a Multi-AZ database need two AZs)", a.AZCount)
 	}
 	if a.NatGateways == "" {
 		a.NatGateways = NatOnePerAZ
