@@ -47,13 +47,7 @@ func program(name string, a components.DatabaseArgs) pulumi.RunFunc {
 		if err != nil {
 			return err
 		}
-		ctx.Export("address", d.Address)
-		ctx.Export("port", d.Port)
-		ctx.Export("endpoint", d.Endpoint)
-		ctx.Export("dbName", d.DBName)
-		ctx.Export("username", d.Username)
-		ctx.Export("masterSecretArn", d.MasterSecretArn)
-		ctx.Export("securityGroupId", d.SecurityGroupID)
+		testutil.ExportOutputs(ctx, d)
 		return nil
 	}
 }

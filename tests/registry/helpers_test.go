@@ -66,11 +66,7 @@ func runErr(args components.RegistryArgs) (*offline.Result, error) {
 		if err != nil {
 			return err
 		}
-		ctx.Export("repositoryUrl", r.RepositoryURL)
-		ctx.Export("repositoryArn", r.RepositoryArn)
-		ctx.Export("repositoryName", r.RepositoryName)
-		ctx.Export("imageUri", r.ImageURI)
-		ctx.Export("imageTag", r.ImageTag)
+		testutil.ExportOutputs(ctx, r)
 		return nil
 	})
 }

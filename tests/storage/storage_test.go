@@ -37,14 +37,7 @@ func program(compName string, a components.StorageArgs) pulumi.RunFunc {
 		if err != nil {
 			return err
 		}
-		ctx.Export("mediaBucketName", s.MediaBucketName)
-		ctx.Export("mediaBucketArn", s.MediaBucketArn)
-		ctx.Export("staticBucketName", s.StaticBucketName)
-		ctx.Export("staticBucketArn", s.StaticBucketArn)
-		ctx.Export("logBucketName", s.LogBucketName)
-		ctx.Export("logBucketArn", s.LogBucketArn)
-		ctx.Export("logPrefix", s.LogPrefix)
-		ctx.Export("mediaPolicyJson", s.MediaPolicyJSON)
+		testutil.ExportOutputs(ctx, s)
 		return nil
 	}
 }

@@ -6,7 +6,9 @@ package testutil
 import (
 	"maps"
 	"path/filepath"
+	"reflect"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/djangofargate/djangofargate/internal/offline"
@@ -82,4 +84,20 @@ func One(t testing.TB, res *offline.Result, typ string) *offline.Resource {
 		t.Fatalf("resources of type %s: got %d, want 1", typ, len(got))
 	}
 	return got[0]
+}
+
+// ExportOutputs exports every output field of a component (its exported
+// pulumi.Output fields with a `pulumi:"name"` tag) under that name, so a
+// test reads them from Result.Exports; fields left unset are skipped.
+func ExportOutputs(ctx *pulumi.Context, component any) {
+	v := reflect.ValueOf(component).Elem()
+	for i := range v.NumField() {
+		f := v.Type().Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("pulumi"), ",")
+		out, ok := v.Field(i).Interface().(pulumi.Output)
+		if name == "" || !ok || v.Field(i).IsZero() {
+			continue
+		}
+		ctx.Export(name, out)
+	}
 }
