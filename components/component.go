@@ -94,11 +94,17 @@ func policyOutput(build func(v []string) PolicyDocument, inputs ...pulumi.String
 	}).(pulumi.StringOutput)
 }
 
-// assumeRolePolicy is the trust policy that lets an AWS service assume a role.
-func assumeRolePolicy(service string) string {
+// assumeRolePolicy is the trust policy that lets an AWS service assume a
+// role for this account only: aws:SourceAccount and aws:SourceArn guard
+// against the confused deputy, as AWS recommends.
+func assumeRolePolicy(service, account, sourceArn string) string {
 	return PolicyDocument{Version: policyVersion, Statement: []Statement{{
 		Effect:    "Allow",
 		Principal: map[string]any{"Service": service},
 		Action:    []string{"sts:AssumeRole"},
+		Condition: map[string]map[string]any{
+			"StringEquals": {"aws:SourceAccount": account},
+			"ArnLike":      {"aws:SourceArn": sourceArn},
+		},
 	}}}.JSON()
 }

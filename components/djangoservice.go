@@ -793,15 +793,8 @@ func (b *serviceBuilder) certificate() (pulumi.StringInput, error) {
 // read these secrets) and the task role (the app's own permissions).
 func (b *serviceBuilder) roles() error {
 	a := b.a
-	trust := PolicyDocument{Version: policyVersion, Statement: []Statement{{
-		Effect:    "Allow",
-		Principal: map[string]any{"Service": "ecs-tasks.amazonaws.com"},
-		Action:    []string{"sts:AssumeRole"},
-		Condition: map[string]map[string]any{
-			"StringEquals": {"aws:SourceAccount": b.accountID},
-			"ArnLike":      {"aws:SourceArn": fmt.Sprintf("arn:aws:ecs:%s:%s:*", b.regionName, b.accountID)},
-		},
-	}}}.JSON()
+	trust := assumeRolePolicy("ecs-tasks.amazonaws.com", b.accountID,
+		fmt.Sprintf("arn:aws:ecs:%s:%s:*", b.regionName, b.accountID))
 	var err error
 	b.s.ExecutionRole, err = iam.NewRole(b.ctx, b.child("execution-role"), &iam.RoleArgs{
 		AssumeRolePolicy: pulumi.String(trust),

@@ -259,7 +259,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	}
 
 	if *a.FlowLogs {
-		if err := n.addFlowLogs(ctx, name, a, vpcID, tags); err != nil {
+		if err := n.addFlowLogs(ctx, name, a, region.Name, vpcID, tags); err != nil {
 			return nil, err
 		}
 	}
@@ -280,9 +280,12 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 
 // addFlowLogs sends all of the VPC's traffic records to a log group, through
 // a role that may write to that group only.
-func (n *Network) addFlowLogs(ctx *pulumi.Context, name string, a NetworkArgs, vpcID pulumi.StringOutput, tags pulumi.StringMap) error {
+func (n *Network) addFlowLogs(ctx *pulumi.Context, name string, a NetworkArgs, region string, vpcID pulumi.StringOutput, tags pulumi.StringMap) error {
 	parent := pulumi.Parent(n)
-	var err error
+	caller, err := aws.GetCallerIdentity(ctx, nil, parent)
+	if err != nil {
+		return err
+	}
 	n.FlowLogGroup, err = cloudwatch.NewLogGroup(ctx, child(name, "flow-logs"), &cloudwatch.LogGroupArgs{
 		RetentionInDays: pulumi.Int(a.LogRetentionDays),
 		Tags:            tags,
@@ -291,8 +294,9 @@ func (n *Network) addFlowLogs(ctx *pulumi.Context, name string, a NetworkArgs, v
 		return err
 	}
 	role, err := iam.NewRole(ctx, child(name, "flow-logs-role"), &iam.RoleArgs{
-		AssumeRolePolicy: pulumi.String(assumeRolePolicy("vpc-flow-logs.amazonaws.com")),
-		Tags:             tags,
+		AssumeRolePolicy: pulumi.String(assumeRolePolicy("vpc-flow-logs.amazonaws.com", caller.AccountId,
+			fmt.Sprintf("arn:aws:ec2:%s:%s:vpc-flow-log/*", region, caller.AccountId))),
+		Tags: tags,
 	}, parent)
 	if err != nil {
 		return err

@@ -384,12 +384,14 @@ func TestNetworkInterfaceEndpoints(t *testing.T) {
 }
 
 // statement is one parsed IAM policy statement, with Action, Resource and
-// each Principal kind normalised to lists; Unknown lists any other key
-// (NotAction, NotResource, Condition, ...), which these policies must not use.
+// each Principal kind normalised to lists, Condition as written; Unknown
+// lists any other key (NotAction, NotResource, ...), which these policies
+// must not use.
 type statement struct {
 	Effect                    string
 	Action, Resource, Unknown []string
 	Principal                 map[string][]string
+	Condition                 map[string]any
 }
 
 // parsePolicy parses an IAM policy document statement by statement.
@@ -433,6 +435,8 @@ func parsePolicy(t *testing.T, doc string) []statement {
 				} else {
 					st.Principal["?"] = list(v) // "*" or a bare string
 				}
+			case "Condition":
+				st.Condition, _ = v.(map[string]any)
 			case "Sid":
 			default:
 				st.Unknown = append(st.Unknown, k)
@@ -508,6 +512,14 @@ func checkFlowLogs(t *testing.T, n netView, retention int) {
 	}
 	if want := map[string][]string{"Service": {"vpc-flow-logs.amazonaws.com"}}; !reflect.DeepEqual(st.Principal, want) {
 		t.Errorf("flow logs role trust principal: got %v, want %v only", st.Principal, want)
+	}
+	// The confused-deputy guard: only flow logs of this account assume the role.
+	wantCond := map[string]any{
+		"StringEquals": map[string]any{"aws:SourceAccount": "123456789012"},
+		"ArnLike":      map[string]any{"aws:SourceArn": "arn:aws:ec2:us-east-1:123456789012:vpc-flow-log/*"},
+	}
+	if !reflect.DeepEqual(st.Condition, wantCond) {
+		t.Errorf("flow logs role trust condition: got %v, want %v", st.Condition, wantCond)
 	}
 
 	if got, want := pol.InputString("role"), role.Output("name"); got == "" || got != want {
