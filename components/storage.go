@@ -372,7 +372,12 @@ func NewStorage(ctx *pulumi.Context, name string, args *StorageArgs, opts ...pul
 		if err != nil {
 			return nil, err
 		}
-		s.LogBucketName, s.LogBucketArn = s.Logs.Bucket.Bucket, s.Logs.Bucket.Arn
+		// The name resolves only once the bucket policy is in place, so a
+		// load balancer given it waits for the policy: one that switches
+		// logging on before the load balancer may write fails with Access Denied.
+		s.LogBucketName = pulumi.All(s.Logs.Bucket.Bucket, s.Logs.Policy.ID()).ApplyT(
+			func(v []any) string { return v[0].(string) }).(pulumi.StringOutput)
+		s.LogBucketArn = s.Logs.Bucket.Arn
 		s.LogPrefix = pulumi.String(a.AccessLogPrefix).ToStringOutput()
 	}
 

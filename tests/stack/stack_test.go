@@ -5,6 +5,7 @@ package stack_test
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -67,7 +68,10 @@ func TestWiring(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", what, c[0], c[1])
 		}
 	}
-	// The ALB must write where the log bucket's policy lets it.
+	// The ALB must wait for the log bucket's policy, and write where it allows.
+	if deps := alb.PropertyDependencies["accessLogs"]; !slices.Contains(deps, res.Named("djangofargate-logs-policy").URN) {
+		t.Errorf("ALB accessLogs depends on %v, want the log bucket policy: logging fails with Access Denied before it exists", deps)
+	}
 	var doc struct{ Statement []struct{ Resource any } }
 	policy := res.Named("djangofargate-logs-policy")
 	if policy == nil {
