@@ -892,6 +892,10 @@ func (b *serviceBuilder) taskDefinition() error {
 				bucket: v[7].(string), hosts: v[8].(string), origins: v[9].(string),
 			}))
 		}).(pulumi.StringOutput)
+	var volumes ecs.TaskDefinitionVolumeArray
+	for _, m := range b.mounts() {
+		volumes = append(volumes, ecs.TaskDefinitionVolumeArgs{Name: pulumi.String(m.SourceVolume)})
+	}
 	var err error
 	b.s.TaskDefinition, err = ecs.NewTaskDefinition(b.ctx, b.child("task"), &ecs.TaskDefinitionArgs{
 		Family:                  pulumi.String(b.ctx.Stack() + "-" + b.name),
@@ -905,11 +909,24 @@ func (b *serviceBuilder) taskDefinition() error {
 		},
 		ExecutionRoleArn:     b.s.ExecutionRole.Arn,
 		TaskRoleArn:          b.s.TaskRole.Arn,
-		Volumes:              ecs.TaskDefinitionVolumeArray{ecs.TaskDefinitionVolumeArgs{Name: pulumi.String("tmp")}},
+		Volumes:              volumes,
 		ContainerDefinitions: defs,
 		Tags:                 b.tags,
 	}, b.parent)
 	return err
+}
+
+// mounts are the container's writable paths on its read-only root
+// filesystem: /tmp, and with ECS Exec the directories the SSM agent writes
+// (it fails on a read-only root otherwise: aws/containers-roadmap#1359).
+func (b *serviceBuilder) mounts() []MountPoint {
+	m := []MountPoint{{SourceVolume: "tmp", ContainerPath: "/tmp"}}
+	if b.a.EcsExec {
+		m = append(m,
+			MountPoint{SourceVolume: "ssm-lib", ContainerPath: "/var/lib/amazon"},
+			MountPoint{SourceVolume: "ssm-log", ContainerPath: "/var/log/amazon"})
+	}
+	return m
 }
 
 // containerValues are the resolved values the container definition needs.
@@ -953,7 +970,7 @@ func (b *serviceBuilder) container(v containerValues) ContainerDefinition {
 			{Name: "DB_USER", ValueFrom: v.dbSecretArn + ":username::"},
 			{Name: "DB_PASSWORD", ValueFrom: v.dbSecretArn + ":password::"},
 		},
-		MountPoints: []MountPoint{{SourceVolume: "tmp", ContainerPath: "/tmp"}},
+		MountPoints: b.mounts(),
 		HealthCheck: &HealthCheck{
 			Command: []string{"CMD", "python", "-c", fmt.Sprintf(
 				"import urllib.request; urllib.request.urlopen('http://127.0.0.1:%d%s', timeout=4)", ContainerPort, a.HealthCheckPath)},

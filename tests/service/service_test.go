@@ -369,6 +369,14 @@ func TestService(t *testing.T) {
 	if spot.Input("enableExecuteCommand") != true {
 		t.Errorf("ecsExec: got %v, want true", spot.Input("enableExecuteCommand"))
 	}
+	exec := runService(t, func(a *components.DjangoServiceArgs) { a.EcsExec = true })
+	if c := web(t, exec); c["readonlyRootFilesystem"] != true ||
+		fmt.Sprint(c["mountPoints"]) != "[map[containerPath:/tmp readOnly:false sourceVolume:tmp] map[containerPath:/var/lib/amazon readOnly:false sourceVolume:ssm-lib] map[containerPath:/var/log/amazon readOnly:false sourceVolume:ssm-log]]" {
+		t.Errorf("ecsExec: got read-only %v, mounts %v; want a read-only root with writable SSM agent directories", c["readonlyRootFilesystem"], c["mountPoints"])
+	}
+	if got := fmt.Sprint(testutil.One(t, exec, "aws:ecs/taskDefinition:TaskDefinition").Input("volumes")); got != "[map[name:tmp] map[name:ssm-lib] map[name:ssm-log]]" {
+		t.Errorf("ecsExec volumes: got %s", got)
+	}
 	if spot.Hooks != nil {
 		t.Errorf("migrations off: got hooks %v, want none", spot.Hooks)
 	}
