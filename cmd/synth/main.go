@@ -6,9 +6,12 @@
 //	go run ./cmd/synth -stack dev -format json       # the `pulumi preview --json` document
 //	go run ./cmd/synth -stack prod -format mermaid   # the architecture diagram
 //	go run ./cmd/synth -stack prod -config azCount=3 # with a config override
+//	go run ./cmd/synth -stack prod -check            # the controls report (package policy)
+//	pulumi preview --json | go run ./cmd/synth -check-file -  # judge a real preview
 //
 // Exit status: 0 done, 1 the program or its config failed (nothing on
-// stdout), 2 bad usage. See internal/synth.
+// stdout) or, with -check, a control the profile requires failed, 2 bad
+// usage. See internal/synth.
 package main
 
 import (

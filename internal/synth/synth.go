@@ -19,13 +19,15 @@ import (
 	"strings"
 
 	"github.com/djangofargate/djangofargate/internal/offline"
+	"github.com/djangofargate/djangofargate/policy"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // Exit codes of Main.
 const (
 	ExitOK = 0
-	// ExitFailed: the program failed (a bad config) or a file could not be read or written.
+	// ExitFailed: the program failed (a bad config), a file could not be read
+	// or written, or (with -check) a control the profile requires failed.
 	ExitFailed = 1
 	// ExitUsage: bad flags.
 	ExitUsage = 2
@@ -34,8 +36,12 @@ const (
 // Formats lists the values of -format.
 var Formats = []string{"text", "json", "mermaid"}
 
+// Stdin is what -check-file - reads.
+var Stdin io.Reader = os.Stdin
+
 const usage = `usage: synth -stack NAME [-dir DIR] [-config key=value]... [-secret key=value]...
-             [-format text|json|mermaid] [-update-readme FILE]
+             [-format text|json|mermaid] [-update-readme FILE] [-check]
+       synth -check-file FILE|-
 
 Runs the Pulumi program of DIR/Pulumi.yaml offline for the stack configured by
 DIR/Pulumi.NAME.yaml (no cloud, no credentials, no backend) and prints what
@@ -47,9 +53,14 @@ DIR/Pulumi.NAME.yaml (no cloud, no credentials, no backend) and prints what
   -update-readme FILE
                    with -format mermaid: replace the diagram between the lines
                    <!-- synth:mermaid NAME --> and <!-- /synth:mermaid --> of FILE
+  -check           judge the preview against CONTROLS.md (package policy) and
+                   print the report instead; exit 1 when a required control fails
+  -check-file FILE judge a 'pulumi preview --json' document from FILE (- for
+                   stdin) instead of running the program; no -stack needed
 
 A key without a namespace belongs to the project (azCount = <project>:azCount).
-Exit status: 0 done, 1 the program or its config failed, 2 bad usage.
+Exit status: 0 done, 1 the program or its config failed (or a required
+control failed), 2 bad usage.
 
 Flags:
 `
@@ -68,6 +79,8 @@ func Main(program pulumi.RunFunc, args []string, stdout, stderr io.Writer) int {
 	dir := fs.String("dir", ".", "the `DIR`ectory holding Pulumi.yaml and the stack files")
 	format := fs.String("format", "text", "output `format`: "+strings.Join(Formats, ", "))
 	readme := fs.String("update-readme", "", "rewrite the stack's diagram block in this Markdown `FILE` (with -format mermaid)")
+	check := fs.Bool("check", false, "print the controls report (CONTROLS.md) of the preview instead of the preview")
+	checkFile := fs.String("check-file", "", "judge the preview document in `FILE` (- for stdin) instead of running the program")
 	var overrides, secrets pairs
 	fs.Var(&overrides, "config", "set a config value, `key=value` (repeatable)")
 	fs.Var(&secrets, "secret", "set a secret config value, `key=value` (repeatable), shown as [secret]")
@@ -85,10 +98,16 @@ func Main(program pulumi.RunFunc, args []string, stdout, stderr io.Writer) int {
 	switch {
 	case fs.NArg() > 0:
 		return usageError("unexpected argument %q", fs.Arg(0))
+	case *checkFile != "" && *stack != "":
+		return usageError("-check-file judges a document; it takes no -stack")
+	case *checkFile != "":
+		return checkDocument(*checkFile, stdout, stderr)
 	case *stack == "":
 		return usageError("-stack is required")
 	case !contains(Formats, *format):
 		return usageError("-format %q: use one of %s", *format, strings.Join(Formats, ", "))
+	case *check && *readme != "":
+		return usageError("-check prints a report; it cannot -update-readme")
 	case *readme != "" && *format != "mermaid":
 		return usageError("-update-readme needs -format mermaid")
 	}
@@ -141,6 +160,13 @@ func Main(program pulumi.RunFunc, args []string, stdout, stderr io.Writer) int {
 		return failed(err)
 	}
 
+	if *check {
+		var doc bytes.Buffer
+		if err := WriteJSON(&doc, Digest(res, cfg)); err != nil {
+			return failed(err)
+		}
+		return report(&doc, stdout, stderr)
+	}
 	var out bytes.Buffer
 	switch *format {
 	case "text":
@@ -158,6 +184,41 @@ func Main(program pulumi.RunFunc, args []string, stdout, stderr io.Writer) int {
 	}
 	if _, err := stdout.Write(out.Bytes()); err != nil {
 		return failed(err)
+	}
+	return ExitOK
+}
+
+// checkDocument judges the preview document in file ("-" for Stdin).
+func checkDocument(file string, stdout, stderr io.Writer) int {
+	in := Stdin
+	if file != "-" {
+		f, err := os.Open(file)
+		if err != nil {
+			fmt.Fprintf(stderr, "synth: %v\n", err)
+			return ExitFailed
+		}
+		defer f.Close()
+		in = f
+	}
+	return report(in, stdout, stderr)
+}
+
+// report prints the controls report of a preview document and returns
+// ExitFailed when a control the document's profile requires failed.
+func report(doc io.Reader, stdout, stderr io.Writer) int {
+	d, err := policy.Read(doc)
+	if err != nil {
+		fmt.Fprintf(stderr, "synth: %v\n", err)
+		return ExitFailed
+	}
+	rep := policy.Evaluate(d)
+	if err := rep.Write(stdout); err != nil {
+		fmt.Fprintf(stderr, "synth: %v\n", err)
+		return ExitFailed
+	}
+	if rep.Failed() {
+		fmt.Fprintln(stderr, "synth: a control the profile requires failed")
+		return ExitFailed
 	}
 	return ExitOK
 }
