@@ -14,6 +14,9 @@ const typePrefix = "djangofargate:components:"
 // FieldError is the error a constructor returns for a bad argument, before
 // it registers anything. Field is the argument's pulumi tag name.
 type FieldError struct {
+	// Component is the component type ("DjangoService"), Name the instance
+	// name, Field the argument's pulumi tag name ("cpu", "gunicorn.threads")
+	// and Reason what is wrong and what is allowed.
 	Component, Name, Field, Reason string
 }
 
@@ -53,17 +56,30 @@ func ValidateLogRetention(days int) error {
 // PolicyDocument is an IAM policy document. Documents are built from Go
 // values and marshalled, never written as string templates.
 type PolicyDocument struct {
-	Version   string      `json:"Version"`
+	// Version is the policy language version, "2012-10-17".
+	Version string `json:"Version"`
+	// Statement lists the statements; IAM allows what one allows and no
+	// statement denies.
 	Statement []Statement `json:"Statement"`
 }
 
 // Statement is one statement of a PolicyDocument.
 type Statement struct {
-	Sid       string                    `json:"Sid,omitempty"`
-	Effect    string                    `json:"Effect"`
-	Principal map[string]any            `json:"Principal,omitempty"`
-	Action    []string                  `json:"Action"`
-	Resource  []string                  `json:"Resource,omitempty"`
+	// Sid is an optional identifier, unique within the document.
+	Sid string `json:"Sid,omitempty"`
+	// Effect is "Allow" or "Deny".
+	Effect string `json:"Effect"`
+	// Principal is who may assume the role (trust policies) or reach the
+	// resource (resource policies), such as {"Service": "ecs-tasks.amazonaws.com"};
+	// empty in identity policies.
+	Principal map[string]any `json:"Principal,omitempty"`
+	// Action lists the API actions, such as "s3:GetObject". This library
+	// never writes "*" (CONTROLS.md IAM-1).
+	Action []string `json:"Action"`
+	// Resource lists the ARNs the statement covers; empty in trust policies.
+	Resource []string `json:"Resource,omitempty"`
+	// Condition maps an operator to keys and values, such as
+	// {"Bool": {"aws:SecureTransport": "false"}}.
 	Condition map[string]map[string]any `json:"Condition,omitempty"`
 }
 

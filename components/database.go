@@ -264,6 +264,15 @@ func (a DatabaseArgs) Validate() error {
 	return err
 }
 
+// ValidateNamed is Validate for an instance named name: it also checks the
+// names NewDatabase derives from name for its children (the AWS name limits
+// after Pulumi's auto-name suffix), so a program that names its components
+// alike can check every name before it registers anything.
+func (a DatabaseArgs) ValidateNamed(name string) error {
+	_, err := a.defaults(name)
+	return err
+}
+
 // databaseConfig is DatabaseArgs with every default applied and the values
 // derived from them.
 type databaseConfig struct {

@@ -193,20 +193,39 @@ type DjangoService struct {
 	// SecretKeyArn is the Secrets Manager secret holding DJANGO_SECRET_KEY.
 	SecretKeyArn pulumi.StringOutput `pulumi:"secretKeyArn"`
 
-	Cluster           *ecs.Cluster
-	LogGroup          *cloudwatch.LogGroup
-	ExecutionRole     *iam.Role
-	TaskRole          *iam.Role
-	SecretKey         *secretsmanager.Secret
-	AlbSecurityGroup  *ec2.SecurityGroup
+	// Cluster is the ECS cluster the component created; nil when
+	// DjangoServiceArgs.ClusterArn named an existing one.
+	Cluster *ecs.Cluster
+	// LogGroup holds the container logs (and the migration task's).
+	LogGroup *cloudwatch.LogGroup
+	// ExecutionRole is the role ECS uses to start the tasks: pull the image,
+	// write logs, read the secrets. The app never gets it.
+	ExecutionRole *iam.Role
+	// TaskRole is the app's own role: TaskPolicyJSON, plus the SSM messages
+	// ECS Exec needs when EcsExec is set.
+	TaskRole *iam.Role
+	// SecretKey is the Secrets Manager secret holding DJANGO_SECRET_KEY.
+	SecretKey *secretsmanager.Secret
+	// AlbSecurityGroup admits 80 and 443 from the internet and reaches only
+	// the tasks.
+	AlbSecurityGroup *ec2.SecurityGroup
+	// TaskSecurityGroup admits the container port from the load balancer only.
 	TaskSecurityGroup *ec2.SecurityGroup
-	LoadBalancer      *lb.LoadBalancer
-	TargetGroup       *lb.TargetGroup
+	// LoadBalancer is the internet-facing Application Load Balancer.
+	LoadBalancer *lb.LoadBalancer
+	// TargetGroup holds the tasks' IPs and health checks them.
+	TargetGroup *lb.TargetGroup
 	// Listeners maps a port (80, 443) to its listener.
-	Listeners      map[int]*lb.Listener
+	Listeners map[int]*lb.Listener
+	// TaskDefinition is the web container's task definition; a new revision
+	// on every change of image or settings.
 	TaskDefinition *ecs.TaskDefinition
-	Service        *ecs.Service
-	ScalingTarget  *appautoscaling.Target
+	// Service is the ECS service; autoscaling owns its desired count after
+	// the first deploy.
+	Service *ecs.Service
+	// ScalingTarget is the Application Auto Scaling target between MinTasks
+	// and MaxTasks.
+	ScalingTarget *appautoscaling.Target
 	// Certificate is the ACM certificate the component issued; nil otherwise.
 	Certificate *acm.Certificate
 }
@@ -240,6 +259,15 @@ var reservedEnv = []string{"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOWED_HOSTS", "DJ
 // Validate returns a *FieldError for the first invalid argument.
 func (a DjangoServiceArgs) Validate() error {
 	_, err := a.defaults("service")
+	return err
+}
+
+// ValidateNamed is Validate for an instance named name: it also checks the
+// names NewDjangoService derives from name for its children (the AWS name limits
+// after Pulumi's auto-name suffix), so a program that names its components
+// alike can check every name before it registers anything.
+func (a DjangoServiceArgs) ValidateNamed(name string) error {
+	_, err := a.defaults(name)
 	return err
 }
 

@@ -45,6 +45,9 @@ func ValidateFargateSize(cpu, memory int) error {
 		return fmt.Errorf("cpu %d is not a Fargate task size; use one of %v (1024 = 1 vCPU)", cpu, FargateCPUs())
 	}
 	if !slices.Contains(mems, memory) {
+		if stepOf(mems) == 0 {
+			return fmt.Errorf("memory %d MiB does not fit cpu %d on Fargate; with cpu %d use one of %v MiB", memory, cpu, cpu, mems)
+		}
 		return fmt.Errorf("memory %d MiB does not fit cpu %d on Fargate; with cpu %d use %d to %d MiB in steps of %d",
 			memory, cpu, cpu, mems[0], mems[len(mems)-1], stepOf(mems))
 	}

@@ -22,26 +22,37 @@ var MigrateCommand = []string{"python", "manage.py", "migrate", "--noinput"}
 
 // MigrationECS is the part of the ECS API migrations use.
 type MigrationECS interface {
+	// RunTask starts the one-off migration task.
 	RunTask(ctx context.Context, in *ecs.RunTaskInput, opts ...func(*ecs.Options)) (*ecs.RunTaskOutput, error)
+	// DescribeTasks reports its status and exit code.
 	DescribeTasks(ctx context.Context, in *ecs.DescribeTasksInput, opts ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error)
 }
 
 // MigrationLogs is the part of the CloudWatch Logs API migrations use.
 type MigrationLogs interface {
+	// GetLogEvents reads the task's last log lines for the error message.
 	GetLogEvents(ctx context.Context, in *cloudwatchlogs.GetLogEventsInput, opts ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.GetLogEventsOutput, error)
 }
 
 // MigrationTask says where and what to run.
 type MigrationTask struct {
+	// Cluster and TaskDefinition are the ARNs (or names) of the cluster to
+	// run in and the task definition revision to run.
 	Cluster, TaskDefinition string
+	// Subnets and SecurityGroups place the task as the service's tasks are
+	// placed: private subnets, the tasks' security group, no public IP.
 	Subnets, SecurityGroups []string
-	LogGroup, Container     string
+	// LogGroup is where the task logs; Container names the container whose
+	// command is replaced by MigrateCommand.
+	LogGroup, Container string
 }
 
 // Migrator runs `manage.py migrate` as a one-off Fargate task and waits for
 // it. The service's deploy hook uses it; tests give it fakes.
 type Migrator struct {
-	ECS  MigrationECS
+	// ECS runs and watches the task. Required.
+	ECS MigrationECS
+	// Logs reads the log tail of a failed run; nil leaves it out.
 	Logs MigrationLogs
 	// Poll is the interval between status checks. Default 5 s.
 	Poll time.Duration

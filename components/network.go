@@ -3,6 +3,7 @@ package components
 import (
 	"fmt"
 	"net/netip"
+	"regexp"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -122,9 +123,31 @@ func (a NetworkArgs) Validate() error {
 	return err
 }
 
+// ValidateNamed is Validate for an instance named name: it also checks the
+// names NewNetwork derives from name for its children (the AWS name limits
+// after Pulumi's auto-name suffix), so a program that names its components
+// alike can check every name before it registers anything.
+func (a NetworkArgs) ValidateNamed(name string) error {
+	_, err := a.defaults(name)
+	return err
+}
+
+// maxNetworkName keeps the flow log role's auto-name, "<name>-flow-logs-role"
+// plus Pulumi's "-<7 hex>", within IAM's 64-character role names.
+const maxNetworkName = 64 - 8 - len("-flow-logs-role")
+
+// networkName is what IAM role names and log group names both allow.
+var networkName = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+
 // defaults validates args and returns a copy with every default filled in.
+// name is the component's name, the base of its children's auto-names;
+// Validate passes "" to check the arguments alone.
 func (a NetworkArgs) defaults(name string) (NetworkArgs, error) {
 	const c = "Network"
+	if name != "" && (len(name) > maxNetworkName || !networkName.MatchString(name)) {
+		return a, argError(c, name, "name", "%q must be 1 to %d letters, digits, '.', '_' or '-': the flow log role's auto-name %q plus Pulumi's \"-<7 hex>\" suffix must fit IAM's 64-character role names",
+			name, maxNetworkName, child(name, "flow-logs-role"))
+	}
 	if a.CidrBlock == "" {
 		a.CidrBlock = "10.0.0.0/16"
 	}

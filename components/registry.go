@@ -208,6 +208,15 @@ func (a RegistryArgs) Validate() error {
 	return err
 }
 
+// ValidateNamed is Validate for an instance named name: it also checks the
+// names NewRegistry derives from name for its children (the AWS name limits
+// after Pulumi's auto-name suffix), so a program that names its components
+// alike can check every name before it registers anything.
+func (a RegistryArgs) ValidateNamed(name string) error {
+	_, err := a.defaults(name, "")
+	return err
+}
+
 // defaults validates args and returns a copy with every default filled in
 // and Context resolved against root (the project directory; the working
 // directory when root is "").
@@ -280,6 +289,7 @@ func (a RegistryArgs) defaults(name, root string) (RegistryArgs, error) {
 // LifecyclePolicyDocument is an ECR lifecycle policy. See the ECR user
 // guide, "Lifecycle policy properties".
 type LifecyclePolicyDocument struct {
+	// Rules in ascending RulePriority.
 	Rules []LifecycleRule `json:"rules"`
 }
 
@@ -288,28 +298,37 @@ type LifecyclePolicyDocument struct {
 // then see a diff on every update); a rule with TagStatus "any" must have the
 // highest RulePriority.
 type LifecycleRule struct {
-	RulePriority int                `json:"rulePriority"`
-	Description  string             `json:"description,omitempty"`
-	Selection    LifecycleSelection `json:"selection"`
-	Action       LifecycleAction    `json:"action"`
+	// RulePriority orders the rules: unique, the lowest evaluated first.
+	RulePriority int `json:"rulePriority"`
+	// Description says what the rule is for; optional.
+	Description string `json:"description,omitempty"`
+	// Selection chooses the images.
+	Selection LifecycleSelection `json:"selection"`
+	// Action is what happens to them.
+	Action LifecycleAction `json:"action"`
 }
 
 // LifecycleSelection chooses the images a LifecycleRule applies to.
 type LifecycleSelection struct {
 	// TagStatus is "tagged" (needs TagPrefixList or TagPatternList),
 	// "untagged" or "any".
-	TagStatus      string   `json:"tagStatus"`
-	TagPrefixList  []string `json:"tagPrefixList,omitempty"`
+	TagStatus string `json:"tagStatus"`
+	// TagPrefixList selects tagged images by tag prefix.
+	TagPrefixList []string `json:"tagPrefixList,omitempty"`
+	// TagPatternList selects tagged images by wildcard pattern ("src-*").
 	TagPatternList []string `json:"tagPatternList,omitempty"`
 	// CountType is "imageCountMoreThan" or "sinceImagePushed" (which needs
 	// CountUnit "days").
-	CountType   string `json:"countType"`
-	CountUnit   string `json:"countUnit,omitempty"`
-	CountNumber int    `json:"countNumber"`
+	CountType string `json:"countType"`
+	// CountUnit is "days" with sinceImagePushed; empty otherwise.
+	CountUnit string `json:"countUnit,omitempty"`
+	// CountNumber is the image count or the number of days.
+	CountNumber int `json:"countNumber"`
 }
 
 // LifecycleAction is what a LifecycleRule does: "expire".
 type LifecycleAction struct {
+	// Type is "expire", the only action ECR has.
 	Type string `json:"type"`
 }
 

@@ -112,14 +112,23 @@ type Storage struct {
 
 // StorageBucket is one bucket and the resources that configure it.
 type StorageBucket struct {
-	Bucket            *s3.BucketV2
+	// Bucket is the S3 bucket.
+	Bucket *s3.BucketV2
+	// PublicAccessBlock turns on all four public access blocks.
 	PublicAccessBlock *s3.BucketPublicAccessBlock
+	// OwnershipControls is BucketOwnerEnforced: ACLs are off.
 	OwnershipControls *s3.BucketOwnershipControls
-	Encryption        *s3.BucketServerSideEncryptionConfigurationV2
+	// Encryption is the default encryption: SSE-S3, or SSE-KMS with KMSKeyArn
+	// (never on the log bucket, which ALB access logs need on SSE-S3).
+	Encryption *s3.BucketServerSideEncryptionConfigurationV2
 	// Versioning is nil on the log bucket.
 	Versioning *s3.BucketVersioningV2
-	Lifecycle  *s3.BucketLifecycleConfigurationV2
-	Policy     *s3.BucketPolicy
+	// Lifecycle aborts stale multipart uploads and expires what the bucket
+	// no longer needs (old media versions, old access logs).
+	Lifecycle *s3.BucketLifecycleConfigurationV2
+	// Policy denies requests without TLS (and, on the log bucket, lets the
+	// load balancer write its logs).
+	Policy *s3.BucketPolicy
 	// Cors is nil unless CORS origins are given (media bucket only).
 	Cors *s3.BucketCorsConfigurationV2
 }
@@ -233,6 +242,15 @@ func ValidateCorsOrigin(origin string) error {
 // Validate returns a *FieldError for the first invalid argument.
 func (a StorageArgs) Validate() error {
 	_, err := a.defaults("")
+	return err
+}
+
+// ValidateNamed is Validate for an instance named name: it also checks the
+// names NewStorage derives from name for its children (the AWS name limits
+// after Pulumi's auto-name suffix), so a program that names its components
+// alike can check every name before it registers anything.
+func (a StorageArgs) ValidateNamed(name string) error {
+	_, err := a.defaults(name)
 	return err
 }
 

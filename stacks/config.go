@@ -135,7 +135,45 @@ var profiles = map[string]func(c *Config){
 // Load reads the stack's configuration from the djangofargate namespace and
 // validates it. The error names the key, the bad value and what is allowed.
 func Load(ctx *pulumi.Context) (*Config, error) {
-	return Parse(ctx.RootDirectory(), config.New(ctx, Namespace).Get)
+	c, err := Parse(ctx.RootDirectory(), config.New(ctx, Namespace).Get)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.checkRegion(config.New(ctx, "aws").Get("region")); err != nil {
+		return nil, err
+	}
+	if err := c.checkName(ctx.Project()); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// checkName checks the project name, which Program gives every component,
+// against each component's name rules: otherwise a name only the last
+// component refuses fails the program after the others have registered
+// their resources, and `pulumi up` leaves a half-made stack.
+func (c *Config) checkName(name string) error {
+	w := placeholderWiring()
+	for _, err := range []error{
+		c.NetworkArgs().ValidateNamed(name), c.RegistryArgs().ValidateNamed(name), c.StorageArgs().ValidateNamed(name),
+		c.DatabaseArgs(w).ValidateNamed(name), c.ServiceArgs(w).ValidateNamed(name),
+	} {
+		if err != nil {
+			return fmt.Errorf("project name %q (the name in Pulumi.yaml, which names every component) is not allowed: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// checkRegion refuses a certificateArn from another region than the stack's
+// aws:region: a load balancer takes certificates from its own region only,
+// so the listener would fail at deploy. An unset region is not checked.
+func (c *Config) checkRegion(region string) error {
+	parts := strings.Split(c.CertificateArn, ":")
+	if region == "" || len(parts) < 4 || parts[3] == region {
+		return nil
+	}
+	return keyError("certificateArn", "%q is in region %s, but the stack deploys to aws:region %s; a load balancer uses certificates from its own region only", c.CertificateArn, parts[3], region)
 }
 
 // Parse builds a Config from a key lookup that returns "" for unset keys;
@@ -156,6 +194,11 @@ func Parse(root string, get func(key string) string) (*Config, error) {
 	c.read(&r)
 	if err := errors.Join(r.errs...); err != nil {
 		return nil, err
+	}
+	if strings.TrimSpace(get("desiredCount")) == "" {
+		// The profile's desiredCount follows minTasks and maxTasks set
+		// explicitly, rather than failing on a key the stack never set.
+		c.DesiredCount = min(max(c.DesiredCount, c.MinTasks), c.MaxTasks)
 	}
 	c.root = root
 	if err := c.validate(); err != nil {
@@ -391,6 +434,9 @@ func fieldErrors(err error, keyOf map[string]string) error {
 	}
 	reason := fe.Reason
 	for field, k := range keyOf {
+		if field == strings.ToLower(field) && field != k {
+			continue // a one-word field ("context") is also an English word: "build context" must not read "build appPath"
+		}
 		reason = regexp.MustCompile(`\b`+regexp.QuoteMeta(field)+`\b`).ReplaceAllString(reason, k)
 	}
 	return keyError(key, "%s", reason)
@@ -426,6 +472,12 @@ func (r *reader) int(key string, dst *int) {
 	n, err := strconv.Atoi(v)
 	if err != nil {
 		r.errs = append(r.errs, keyError(key, "%q is not a whole number", v))
+		return
+	}
+	if n == 0 {
+		// The components read 0 as "use my default": a 0 that reached them
+		// would be replaced without a word. No key here means anything by 0.
+		r.errs = append(r.errs, keyError(key, "0 is not allowed (it would silently become the default); set a whole number in the range Pulumi.yaml describes, or remove the key for the default"))
 		return
 	}
 	*dst = n

@@ -106,8 +106,12 @@ func aliasStrings(rpc *pulumirpc.RegisterResourceRequest) []string {
 			continue
 		}
 		s := a.GetSpec()
-		out = append(out, fmt.Sprintf("name=%s,type=%s,stack=%s,project=%s,parent=%s",
-			s.GetName(), s.GetType(), s.GetStack(), s.GetProject(), s.GetParentUrn()))
+		spec := fmt.Sprintf("name=%s,type=%s,stack=%s,project=%s,parent=%s",
+			s.GetName(), s.GetType(), s.GetStack(), s.GetProject(), s.GetParentUrn())
+		if s.GetNoParent() {
+			spec += ",noParent=true" // the old resource had no parent: it sat at the root
+		}
+		out = append(out, spec)
 	}
 	return out
 }

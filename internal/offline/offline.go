@@ -112,7 +112,9 @@ type Resource struct {
 	Dependencies                                 []string
 	PropertyDependencies                         map[string][]string
 	IgnoreChanges                                []string
-	// Aliases are the alias URNs or specs (as "name=...,type=...") the resource declares.
+	// Aliases are the alias URNs or specs the resource declares, a spec as
+	// "name=N,type=T,stack=S,project=P,parent=URN" (empty parts: the
+	// resource's own), with ",noParent=true" when the alias has no parent.
 	Aliases []string
 	// Hooks maps a hook point ("beforeCreate", "beforeUpdate", ...) to hook names.
 	Hooks map[string][]string
