@@ -180,7 +180,7 @@ func (c *Config) checkRegion(region string) error {
 // root is the project directory, against which appPath resolves.
 func Parse(root string, get func(key string) string) (*Config, error) {
 	r := reader{get: get}
-	profile := r.raw("profile")
+	profile := r.raw("profile", "string")
 	if profile == "" {
 		profile = Production
 	}
@@ -195,7 +195,7 @@ func Parse(root string, get func(key string) string) (*Config, error) {
 	if err := errors.Join(r.errs...); err != nil {
 		return nil, err
 	}
-	if strings.TrimSpace(get("desiredCount")) == "" {
+	if !r.set["desiredCount"] {
 		// The profile's desiredCount follows minTasks and maxTasks set
 		// explicitly, rather than failing on a key the stack never set.
 		c.DesiredCount = min(max(c.DesiredCount, c.MinTasks), c.MaxTasks)
@@ -258,10 +258,22 @@ func (c *Config) read(r *reader) {
 
 // Keys lists every config key the program reads, without the namespace.
 func Keys() []string {
-	r := reader{get: func(string) string { return "" }}
-	r.raw("profile")
-	(&Config{}).read(&r)
-	return r.keys
+	return allKeys().keys
+}
+
+// KeyTypes maps every key to the type the program parses it as:
+// "string", "integer", "boolean" or "array". Keys whose default depends on
+// the profile are declared string in Pulumi.yaml (their default is
+// ProfileDefault), so this, not Pulumi.yaml, is their real type.
+func KeyTypes() map[string]string {
+	return allKeys().types
+}
+
+func allKeys() *reader {
+	r := &reader{get: func(string) string { return "" }}
+	r.string("profile", new(string))
+	(&Config{}).read(r)
+	return r
 }
 
 // validate runs each component's own validation on the arguments the
@@ -448,24 +460,41 @@ func keyError(key, format string, a ...any) error {
 
 // reader parses typed keys, collecting an error per bad key.
 type reader struct {
-	get  func(string) string
-	keys []string
-	errs []error
+	get   func(string) string
+	keys  []string
+	types map[string]string // key -> "string", "integer", "boolean" or "array"
+	set   map[string]bool   // keys the stack set, not left to the profile
+	errs  []error
 }
 
-func (r *reader) raw(key string) string {
+// ProfileDefault is the value that leaves a key to the profile: the
+// Pulumi.yaml default of every key whose default depends on the profile.
+const ProfileDefault = "profile"
+
+// raw records the key and its type and returns its value, or "" when it is
+// unset or ProfileDefault.
+func (r *reader) raw(key, typ string) string {
 	r.keys = append(r.keys, key)
-	return strings.TrimSpace(r.get(key))
+	if r.types == nil {
+		r.types, r.set = map[string]string{}, map[string]bool{}
+	}
+	r.types[key] = typ
+	v := strings.TrimSpace(r.get(key))
+	if v == ProfileDefault {
+		return ""
+	}
+	r.set[key] = v != ""
+	return v
 }
 
 func (r *reader) string(key string, dst *string) {
-	if v := r.raw(key); v != "" {
+	if v := r.raw(key, "string"); v != "" {
 		*dst = v
 	}
 }
 
 func (r *reader) int(key string, dst *int) {
-	v := r.raw(key)
+	v := r.raw(key, "integer")
 	if v == "" {
 		return
 	}
@@ -484,7 +513,7 @@ func (r *reader) int(key string, dst *int) {
 }
 
 func (r *reader) strings(key string, dst *[]string) {
-	v := r.raw(key)
+	v := r.raw(key, "array")
 	if v == "" {
 		return
 	}
@@ -497,7 +526,7 @@ func (r *reader) strings(key string, dst *[]string) {
 }
 
 func (r *reader) bool(key string, dst *bool) {
-	v := r.raw(key)
+	v := r.raw(key, "boolean")
 	if v == "" {
 		return
 	}

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"gopkg.in/yaml.v3"
 )
 
@@ -24,6 +26,10 @@ type ConfigDeclare struct {
 	Description string `yaml:"description"`
 	Default     any    `yaml:"default"`
 	Secret      bool   `yaml:"secret"`
+	// Items is the element type of an array.
+	Items *struct {
+		Type string `yaml:"type"`
+	} `yaml:"items"`
 	// Value is set when the entry is a plain value rather than a declaration
 	// (for example `aws:region: us-east-1`).
 	Value any `yaml:"-"`
@@ -55,9 +61,13 @@ func (d ConfigDeclare) value() any {
 	return d.Default
 }
 
-// LoadProject reads dir/Pulumi.yaml.
+// LoadProject reads dir/Pulumi.yaml, validated against the project schema
+// as the Pulumi CLI validates it.
 func LoadProject(dir string) (*Project, error) {
 	path := filepath.Join(dir, "Pulumi.yaml")
+	if _, err := workspace.LoadProject(path); err != nil {
+		return nil, err
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read project file: %w", err)
@@ -86,6 +96,10 @@ func (p *Project) QualifiedKey(key string) string {
 // Pulumi.yaml, overlaid with Pulumi.<stack>.yaml. A stack with no file gets
 // the project's defaults. Keys are fully qualified ("project:key"); values are
 // strings, with objects and arrays as JSON, as the engine passes them.
+//
+// It refuses what the CLI refuses before a program runs: a key of the
+// project's namespace declared with neither a default nor a value that the
+// stack does not set, and a value that does not match its declared type.
 func LoadStackConfig(dir, stack string) (map[string]string, error) {
 	p, err := LoadProject(dir)
 	if err != nil {
@@ -102,7 +116,7 @@ func LoadStackConfig(dir, stack string) (map[string]string, error) {
 	path := filepath.Join(dir, "Pulumi."+stack+".yaml")
 	b, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
-		return cfg, nil
+		return cfg, p.validate(stack, cfg)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read stack file: %w", err)
@@ -121,7 +135,58 @@ func LoadStackConfig(dir, stack string) (map[string]string, error) {
 			return nil, fmt.Errorf("%s: config %s: %w", path, k, err)
 		}
 	}
+	if err := p.validate(stack, cfg); err != nil {
+		return nil, err
+	}
 	return cfg, nil
+}
+
+// validate applies the CLI's checks of a merged stack config (pulumi/pulumi
+// pkg/workspace/config.go, mergeConfig and validateStackConfigValues).
+func (p *Project) validate(stack string, cfg map[string]string) error {
+	keys := make([]string, 0, len(p.Config))
+	for k := range p.Config {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var missing []string
+	for _, k := range keys {
+		q := p.QualifiedKey(k)
+		if !strings.HasPrefix(q, p.Name+":") {
+			continue
+		}
+		v, ok := cfg[q]
+		if !ok {
+			missing = append(missing, "'"+k+"'")
+			continue
+		}
+		d := p.Config[k]
+		if d.Type == "" {
+			continue
+		}
+		var content any = v
+		if d.Type == "array" || d.Type == "object" {
+			if err := json.Unmarshal([]byte(v), &content); err != nil {
+				content = v
+			}
+		}
+		var items *workspace.ProjectConfigItemsType
+		if d.Items != nil {
+			items = &workspace.ProjectConfigItemsType{Type: d.Items.Type}
+		}
+		if !workspace.ValidateConfigValue(d.Type, items, content) {
+			return fmt.Errorf("Stack '%s' with configuration key '%s' must be of type '%s'", stack, k, d.Type)
+		}
+	}
+	switch len(missing) {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("Stack '%s' is missing configuration value %s", stack, missing[0])
+	default:
+		return fmt.Errorf("Stack '%s' is missing configuration values %s and %s", stack,
+			strings.Join(missing[:len(missing)-1], ", "), missing[len(missing)-1])
+	}
 }
 
 // configString renders a YAML value the way the Pulumi engine hands config to

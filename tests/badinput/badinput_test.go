@@ -20,7 +20,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/djangofargate/djangofargate/internal/offline"
 	"github.com/djangofargate/djangofargate/internal/synth"
 	"github.com/djangofargate/djangofargate/stacks"
 	"github.com/djangofargate/djangofargate/tests/testutil"
@@ -174,20 +173,11 @@ func handWritten() []badCase {
 	}
 }
 
-// declaredTypes reads each key's declared type from Pulumi.yaml.
+// declaredTypes returns each key's type as the program parses it
+// (Pulumi.yaml declares profile-dependent keys as strings).
 func declaredTypes(t *testing.T) map[string]string {
 	t.Helper()
-	p, err := offline.LoadProject(testutil.RepoRoot())
-	if err != nil {
-		t.Fatal(err)
-	}
-	types := map[string]string{}
-	for k, d := range p.Config {
-		if name, ok := strings.CutPrefix(p.QualifiedKey(k), stacks.Namespace+":"); ok {
-			types[name] = d.Type
-		}
-	}
-	return types
+	return stacks.KeyTypes()
 }
 
 // wrongTypes are values of the wrong type for each declared type.

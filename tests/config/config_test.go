@@ -433,18 +433,28 @@ func TestKeysMatchPulumiYAML(t *testing.T) {
 	}
 }
 
-// TestDeclaredTypesMatchParser protects the declared types: an integer key
-// rejects a word and a boolean key rejects "yes", naming the key.
+// TestDeclaredTypesMatchParser protects the declared types: Pulumi.yaml
+// declares the type the program parses, or string with the default
+// "profile" for a key the profile decides (the CLI needs a default, and
+// "profile" is no number or boolean); an integer key rejects a word and a
+// boolean key rejects "yes", naming the key.
 func TestDeclaredTypesMatchParser(t *testing.T) {
 	_, decl := declared(t)
-	for k, d := range decl {
-		bad := map[string]string{"integer": "two", "boolean": "yes", "array": "[not json"}[d.Type]
+	for k, typ := range stacks.KeyTypes() {
+		d := decl[k]
+		if d.Type != typ && (d.Type != "string" || d.Default != stacks.ProfileDefault) {
+			t.Errorf("Pulumi.yaml %s: got type %q default %v, want type %q, or string with default %q", k, d.Type, d.Default, typ, stacks.ProfileDefault)
+		}
+		if d.Default == stacks.ProfileDefault && !describedDefault.MatchString(d.Description) {
+			t.Errorf("Pulumi.yaml %s: default %q but the description states no per-profile default", k, d.Default)
+		}
+		bad := map[string]string{"integer": "two", "boolean": "yes", "array": "[not json"}[typ]
 		if bad == "" {
 			continue
 		}
 		_, err := parseErr(map[string]string{k: bad})
 		if err == nil || !strings.Contains(err.Error(), "djangofargate:"+k) {
-			t.Errorf("Parse(%s=%q) for a key declared %s: got %v, want an error naming djangofargate:%s", k, bad, d.Type, err, k)
+			t.Errorf("Parse(%s=%q) for a %s key: got %v, want an error naming djangofargate:%s", k, bad, typ, err, k)
 		}
 	}
 }

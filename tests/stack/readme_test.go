@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/djangofargate/djangofargate/internal/offline"
+	"github.com/djangofargate/djangofargate/stacks"
 	"github.com/djangofargate/djangofargate/tests/testutil"
 )
 
@@ -29,6 +30,7 @@ func configTable(t *testing.T) string {
 	}
 	var b strings.Builder
 	b.WriteString("| key | type | default | description |\n|---|---|---|---|\n")
+	types := stacks.KeyTypes()
 	keys := make([]string, 0, len(p.Config))
 	for k := range p.Config {
 		keys = append(keys, k)
@@ -36,14 +38,17 @@ func configTable(t *testing.T) string {
 	slices.Sort(keys)
 	for _, k := range keys {
 		d := p.Config[k]
-		def := "none"
-		if strings.Contains(d.Description, "Default: production") {
+		def := fmt.Sprintf("`%v`", d.Default)
+		switch d.Default {
+		case stacks.ProfileDefault:
 			def = "by profile"
+		case "", nil:
+			def = "none"
 		}
-		if d.Default != nil {
-			def = fmt.Sprintf("`%v`", d.Default)
+		if list, ok := d.Default.([]any); ok && len(list) == 0 {
+			def = "none"
 		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", k, d.Type, def, strings.ReplaceAll(d.Description, "|", `\|`))
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", k, types[k], def, strings.ReplaceAll(d.Description, "|", `\|`))
 	}
 	return b.String()
 }
