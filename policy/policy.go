@@ -291,7 +291,7 @@ func JudgedElsewhere() []Judged {
 	return []Judged{
 		{"ECS-9", "non-root container (image half)", "tests/dockerfile_test.go TestDockerfile (USER in the image); the container half is checked here"},
 		{"ECS-13", "drain and shutdown chain (app half)", "app/tests/test_gunicorn_conf.py test_drain_chain_defaults (gunicorn defaults); the infrastructure half is checked here"},
-		{"DATA-2", "stable identities", "not decidable from one preview (it needs the previous URNs); no URN-stability test exists yet"},
+		{"DATA-2", "stable identities", "tests/datasafety TestStatefulURNsAreStable (a golden list of stateful URNs; one preview cannot show a URN change)"},
 		{"DJ-1", "Django deploy checks", "app/tests/test_settings.py test_check_deploy_only_w008"},
 		{"DJ-2", "proxy awareness", "app/tests/test_settings.py test_service_values_reach_settings (SECURE_PROXY_SSL_HEADER); app/tests/test_gunicorn_conf.py test_other_defaults (forwarded_allow_ips); app/tests/test_live.py test_healthz_with_task_ip_as_host"},
 	}
