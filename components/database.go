@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
@@ -100,6 +101,10 @@ type DatabaseArgs struct {
 	// LogExports sends the postgresql and upgrade logs to CloudWatch Logs.
 	// Default true (CloudWatch ingestion and storage costs apply).
 	LogExports *bool `pulumi:"logExports,optional"`
+	// LogRetentionDays is how long the exported logs are kept: the component
+	// creates their log groups before the instance, since the ones RDS
+	// creates itself keep logs forever. Default 365.
+	LogRetentionDays int `pulumi:"logRetentionDays,optional"`
 	// ApplyImmediately applies changes during `pulumi up` instead of at the
 	// next maintenance window. Default true: a deferred change leaves the
 	// stack's state ahead of the database, and a major version upgrade with
@@ -159,6 +164,12 @@ type Database struct {
 	ParameterGroup *rds.ParameterGroup
 	// FinalSnapshotSuffix makes the final snapshot's name unique per stack.
 	FinalSnapshotSuffix *random.RandomId
+	// IdentifierSuffix makes the instance identifier "<name>-db-<8 hex>"
+	// unique per stack and known before the instance exists.
+	IdentifierSuffix *random.RandomId
+	// LogGroups hold the exported postgresql and upgrade logs; empty
+	// without LogExports.
+	LogGroups []*cloudwatch.LogGroup
 }
 
 var (
@@ -178,8 +189,8 @@ var (
 )
 
 // maxDatabaseName is the longest component name whose instance identifier
-// "<name>-db" plus Pulumi's 7-character suffix fits RDS's 63.
-const maxDatabaseName = 63 - 7 - len("-db")
+// "<name>-db-<8 hex>" fits RDS's 63.
+const maxDatabaseName = 63 - len("-db-") - 8
 
 // postgresReserved are PostgreSQL's reserved key words (PostgreSQL 17,
 // Appendix C) and role names the server or RDS keeps for itself; RDS
@@ -337,6 +348,10 @@ func (a DatabaseArgs) defaults(name string) (databaseConfig, error) {
 	a.Protect = pulumi.BoolRef(boolOr(a.Protect, true))
 	a.PerformanceInsights = pulumi.BoolRef(boolOr(a.PerformanceInsights, true))
 	a.LogExports = pulumi.BoolRef(boolOr(a.LogExports, true))
+	a.LogRetentionDays = cmpOr(a.LogRetentionDays, 365)
+	if err := ValidateLogRetention(a.LogRetentionDays); err != nil {
+		return databaseConfig{}, argError(c, name, "logRetentionDays", "%v", err)
+	}
 	a.ApplyImmediately = pulumi.BoolRef(boolOr(a.ApplyImmediately, true))
 	if *a.PerformanceInsights && noPerformanceInsights.MatchString(a.InstanceClass) {
 		return databaseConfig{}, argError(c, name, "performanceInsights", "%s does not support Performance Insights; use db.t4g.medium or larger, or turn performanceInsights off", a.InstanceClass)
@@ -433,11 +448,34 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 		finalSnapshot = pulumi.Sprintf("%s-final-%s", name, d.FinalSnapshotSuffix.Hex)
 	}
 
+	// The identifier is fixed up front (a random suffix kept in state) so
+	// the exported logs' groups, named after it, exist before RDS writes.
+	d.IdentifierSuffix, err = random.NewRandomId(ctx, child(name, "db-suffix"), &random.RandomIdArgs{
+		ByteLength: pulumi.Int(4),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	identifier := pulumi.Sprintf("%s-db-%s", name, d.IdentifierSuffix.Hex)
 	var logExports pulumi.StringArray
+	var logGroups []pulumi.Resource
 	if *a.LogExports {
-		logExports = pulumi.StringArray{pulumi.String("postgresql"), pulumi.String("upgrade")}
+		for _, kind := range []string{"postgresql", "upgrade"} {
+			group, err := cloudwatch.NewLogGroup(ctx, child(name, kind+"-logs"), &cloudwatch.LogGroupArgs{
+				Name:            pulumi.Sprintf("/aws/rds/instance/%s/%s", identifier, kind),
+				RetentionInDays: pulumi.Int(a.LogRetentionDays),
+				Tags:            tags,
+			}, parent)
+			if err != nil {
+				return nil, err
+			}
+			d.LogGroups = append(d.LogGroups, group)
+			logGroups = append(logGroups, group)
+			logExports = append(logExports, pulumi.String(kind))
+		}
 	}
 	instanceArgs := &rds.InstanceArgs{
+		Identifier:               identifier,
 		Engine:                   pulumi.String("postgres"),
 		EngineVersion:            pulumi.String(a.EngineVersion),
 		AutoMinorVersionUpgrade:  pulumi.Bool(true),
@@ -471,7 +509,7 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 	if *a.PerformanceInsights {
 		instanceArgs.PerformanceInsightsRetentionPeriod = pulumi.Int(performanceInsightsRetentionDays)
 	}
-	instanceOpts := []pulumi.ResourceOption{parent}
+	instanceOpts := []pulumi.ResourceOption{parent, pulumi.DependsOn(logGroups)}
 	if *a.Protect {
 		instanceOpts = append(instanceOpts, pulumi.Protect(true))
 	}

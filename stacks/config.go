@@ -297,6 +297,7 @@ func (c *Config) validate() error {
 			"engineVersion": "dbEngineVersion", "instanceClass": "dbInstanceClass",
 			"allocatedStorage": "dbAllocatedStorage", "maxAllocatedStorage": "dbMaxAllocatedStorage",
 			"backupRetentionDays": "dbBackupRetentionDays", "performanceInsights": "dbPerformanceInsights",
+			"logRetentionDays": "logRetentionDays",
 		}},
 		{c.StorageArgs().Validate(), map[string]string{"corsOrigins": "corsOrigins"}},
 		{c.ServiceArgs(w).Validate(), map[string]string{
@@ -378,6 +379,7 @@ func (c *Config) DatabaseArgs(w Wiring) components.DatabaseArgs {
 		FinalSnapshot:       pulumi.BoolRef(c.DBDeletionProtection),
 		Protect:             pulumi.BoolRef(c.Protect),
 		PerformanceInsights: pulumi.BoolRef(c.DBPerformanceInsights),
+		LogRetentionDays:    c.LogRetentionDays,
 	}
 }
 

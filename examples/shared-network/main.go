@@ -102,15 +102,17 @@ func program(ctx *pulumi.Context) error {
 
 	// The admin is a small internal site: one task is enough (a trade-off:
 	// it is down while that task restarts), it joins the api's cluster, and
-	// it does not migrate. DependsOn on the api component waits for every
-	// resource of the api, migrations included, before the admin rolls.
+	// it does not migrate. DependsOn on the api's service waits for the api
+	// to be deployed, migrations included (they run before that service
+	// rolls), before the admin rolls. (Depending on the api component itself
+	// would wait only for the children registered by then: a race.)
 	adminArgs := shared(adminRegistry)
 	adminArgs.ClusterArn = api.Cluster.Arn
 	adminArgs.Migrations = pulumi.BoolRef(false)
 	adminArgs.CPU, adminArgs.Memory = 256, 512
 	adminArgs.MinTasks, adminArgs.MaxTasks, adminArgs.DesiredCount = 1, 2, 1
 	admin, err := components.NewDjangoService(ctx, "admin", &adminArgs,
-		pulumi.DependsOn([]pulumi.Resource{api}))
+		pulumi.DependsOn([]pulumi.Resource{api.Service}))
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -288,7 +289,10 @@ func TestDatabaseFinalSnapshotIdentifier(t *testing.T) {
 			t.Fatal(err)
 		}
 		db := testutil.One(t, res, instanceType)
-		rnd := testutil.One(t, res, randomIDType)
+		rnd := res.Named(dbName + "-final-snapshot-suffix")
+		if rnd == nil {
+			t.Fatal("no final-snapshot-suffix RandomId")
+		}
 		if rnd.Parent == res.StackURN() {
 			t.Errorf("random suffix parent: got the stack, want the component")
 		}
@@ -415,7 +419,7 @@ func TestDatabaseValidation(t *testing.T) {
 		{name: "component name with capitals", args: components.DatabaseArgs{}, compName: "AppDB", field: "name", message: "cannot start an RDS identifier"},
 		{name: "component name with underscore", args: components.DatabaseArgs{}, compName: "app_db", field: "name", message: "cannot start an RDS identifier"},
 		{name: "component name with double hyphen", args: components.DatabaseArgs{}, compName: "app--db", field: "name", message: "cannot start an RDS identifier"},
-		{name: "component name too long", args: components.DatabaseArgs{}, compName: "a" + strings.Repeat("b", 53), field: "name", message: "at most 53"},
+		{name: "component name too long", args: components.DatabaseArgs{}, compName: "a" + strings.Repeat("b", 51), field: "name", message: "at most 51"},
 		{name: "no vpc", args: components.DatabaseArgs{SubnetIDs: pulumi.ToStringArray(subnetIDs), AllowedSecurityGroupIDs: pulumi.ToStringArray(allowedSGs)}, noInputs: true, field: "vpcId", message: "required"},
 		{name: "no subnets", args: components.DatabaseArgs{VpcID: pulumi.String(vpcID), AllowedSecurityGroupIDs: pulumi.ToStringArray(allowedSGs)}, noInputs: true, field: "subnetIds", message: "required"},
 	}
@@ -447,5 +451,44 @@ func TestDatabaseValidation(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDatabaseLogGroupsHaveRetention protects LOG-1 for the exported RDS
+// logs: their log groups exist before the instance, named as RDS names them
+// after the fixed identifier, with the retention asked for; RDS's own
+// groups would keep the logs forever.
+func TestDatabaseLogGroupsHaveRetention(t *testing.T) {
+	for _, days := range []int{0, 30} {
+		res := run(t, components.DatabaseArgs{LogRetentionDays: days})
+		db := testutil.One(t, res, instanceType)
+		suffix := res.Named(dbName + "-db-suffix")
+		if suffix == nil {
+			t.Fatal("no db-suffix RandomId")
+		}
+		id := dbName + "-db-" + suffix.Output("hex").(string)
+		if got := db.InputString("identifier"); got != id {
+			t.Errorf("identifier: got %q, want %q", got, id)
+		}
+		want := map[int]float64{0: 365, 30: 30}[days]
+		for _, kind := range []string{"postgresql", "upgrade"} {
+			g := res.Named(dbName + "-" + kind + "-logs")
+			if g == nil {
+				t.Fatalf("no %s log group", kind)
+			}
+			if got, wantName := g.InputString("name"), "/aws/rds/instance/"+id+"/"+kind; got != wantName {
+				t.Errorf("%s log group name: got %q, want %q", kind, got, wantName)
+			}
+			if got := g.Input("retentionInDays"); got != want {
+				t.Errorf("%s retention for %d: got %v, want %v", kind, days, got, want)
+			}
+			if !slices.Contains(db.Dependencies, g.URN) {
+				t.Errorf("instance does not depend on the %s log group: RDS would create it first, without retention", kind)
+			}
+		}
+	}
+	off := run(t, components.DatabaseArgs{LogExports: pulumi.BoolRef(false)})
+	if n := len(off.ByType("aws:cloudwatch/logGroup:LogGroup")); n != 0 {
+		t.Errorf("log exports off: got %d log groups, want 0", n)
 	}
 }

@@ -50,6 +50,7 @@ var stateful = map[string]string{
 	"aws:secretsmanager/secret:Secret":               "the secret, and its name for the 30-day recovery window",
 	"aws:secretsmanager/secretVersion:SecretVersion": "the secret's value",
 	"random:index/randomPassword:RandomPassword":     "Django's secret key: a new one signs every user out and voids every signed token",
+	"random:index/randomId:RandomId":                 "a suffix of the database identifier or its final snapshot name: a new one replaces the database",
 }
 
 // run is one offline run whose stateful resources the list records: each
@@ -280,6 +281,9 @@ func TestGoldenListsTheStatefulResources(t *testing.T) {
 		{"aws:secretsmanager/secret:Secret", "-django-secret-key"},
 		{"aws:secretsmanager/secretVersion:SecretVersion", "-django-secret-key-value"},
 		{"random:index/randomPassword:RandomPassword", "-secret-key"},
+		{"random:index/randomId:RandomId", "-db-suffix"},
+		{"aws:cloudwatch/logGroup:LogGroup", "-postgresql-logs"},
+		{"aws:cloudwatch/logGroup:LogGroup", "-upgrade-logs"},
 	}
 	for _, stack := range []string{"prod", "dev"} {
 		for _, w := range want {
