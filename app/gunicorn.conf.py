@@ -26,17 +26,16 @@ _APP_DIR = os.path.dirname(os.path.abspath(__file__))
 if _APP_DIR not in sys.path:
     sys.path.insert(0, _APP_DIR)
 
+from config.env import EnvError, env_int  # noqa: E402  (stdlib only, no Django)
 from config.jsonlog import JsonFormatter  # noqa: E402  (stdlib only, no Django)
 
 
-def _env_int(name, default):
-    raw = os.environ.get(name, "").strip()
-    if raw == "":
-        return default
+def _env_int(name, default, environ=None):
+    """env_int, stopping gunicorn with the message on a bad value."""
     try:
-        return int(raw)
-    except ValueError:
-        raise SystemExit(f"gunicorn.conf.py: {name} must be an integer, got {raw!r}") from None
+        return env_int(name, default, environ)
+    except EnvError as err:
+        raise SystemExit(f"gunicorn.conf.py: {err}") from None
 
 
 def cgroup_vcpus(root="/sys/fs/cgroup"):
@@ -82,17 +81,12 @@ def workers_for(vcpu):
 
 
 def default_workers(environ=None, root="/sys/fs/cgroup"):
-    environ = os.environ if environ is None else environ
-    raw = environ.get("WEB_CONCURRENCY", "").strip()
-    if raw:
-        try:
-            value = int(raw)
-        except ValueError:
-            raise SystemExit(f"gunicorn.conf.py: WEB_CONCURRENCY must be an integer, got {raw!r}") from None
-        if value < 1:
-            raise SystemExit("gunicorn.conf.py: WEB_CONCURRENCY must be at least 1")
-        return value
-    return workers_for(available_vcpus(root))
+    value = _env_int("WEB_CONCURRENCY", None, environ)
+    if value is None:
+        return workers_for(available_vcpus(root))
+    if value < 1:
+        raise SystemExit("gunicorn.conf.py: WEB_CONCURRENCY must be at least 1")
+    return value
 
 
 wsgi_app = "config.wsgi:application"

@@ -34,32 +34,7 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def env_bool(name, default=False):
-    """Read a boolean variable; unknown spellings are an error, not False."""
-    raw = os.environ.get(name, "").strip().lower()
-    if raw == "":
-        return default
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    if raw in ("0", "false", "no", "off"):
-        return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (true/false, 1/0, yes/no, on/off), got {raw!r}")
-
-
-def env_int(name, default):
-    raw = os.environ.get(name, "").strip()
-    if raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
-
-
-def env_list(name):
-    """A comma separated variable as a list, blanks dropped."""
-    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
-
+from config.env import env_bool, env_int, env_list  # noqa: E402  (raise EnvError, a ValueError)
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 

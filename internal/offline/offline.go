@@ -123,10 +123,10 @@ type Resource struct {
 // Input returns the input at a dotted path ("healthCheck.path",
 // "tags.Name", "ingress.0.fromPort") as a plain Go value: secrets unwrapped,
 // unknowns as nil. It returns nil when the path does not exist.
-func (r *Resource) Input(path string) any { return lookup(Plain(r.Inputs), path) }
+func (r *Resource) Input(path string) any { return Lookup(Plain(r.Inputs), path) }
 
 // Output is Input for the fabricated outputs.
-func (r *Resource) Output(path string) any { return lookup(Plain(r.Outputs), path) }
+func (r *Resource) Output(path string) any { return Lookup(Plain(r.Outputs), path) }
 
 // InputString returns the input at path when it is a string, or "".
 func (r *Resource) InputString(path string) string {
@@ -155,7 +155,9 @@ func Plain(m resource.PropertyMap) map[string]any {
 	})
 }
 
-func lookup(v any, path string) any {
+// Lookup returns the value at a dotted path ("a.b.0") inside plain Go
+// maps and slices, such as Plain's or a parsed JSON document's, or nil.
+func Lookup(v any, path string) any {
 	if path == "" {
 		return v
 	}

@@ -34,10 +34,10 @@ func TestContainerDefinition(t *testing.T) {
 		{"portMappings", fmt.Sprint(c["portMappings"]), "[map[containerPort:8000 name:http protocol:tcp]]"},
 		{"mountPoints", fmt.Sprint(c["mountPoints"]), "[map[containerPath:/tmp readOnly:false sourceVolume:tmp]]"},
 		{"stopTimeout", c["stopTimeout"], float64(30)},
-		{"logDriver", lookup(c, "logConfiguration", "logDriver"), "awslogs"},
-		{"awslogs-group", lookup(c, "logConfiguration", "options", "awslogs-group"), logGroup.Output("name")},
-		{"awslogs-region", lookup(c, "logConfiguration", "options", "awslogs-region"), "us-east-1"},
-		{"awslogs-stream-prefix", lookup(c, "logConfiguration", "options", "awslogs-stream-prefix"), "web"},
+		{"logDriver", offline.Lookup(c, "logConfiguration.logDriver"), "awslogs"},
+		{"awslogs-group", offline.Lookup(c, "logConfiguration.options.awslogs-group"), logGroup.Output("name")},
+		{"awslogs-region", offline.Lookup(c, "logConfiguration.options.awslogs-region"), "us-east-1"},
+		{"awslogs-stream-prefix", offline.Lookup(c, "logConfiguration.options.awslogs-stream-prefix"), "web"},
 		{"task networkMode", td.Input("networkMode"), "awsvpc"},
 		{"task requiresCompatibilities", fmt.Sprint(td.Input("requiresCompatibilities")), "[FARGATE]"},
 		{"task volumes", fmt.Sprint(td.Input("volumes")), "[map[name:tmp]]"},
@@ -102,17 +102,6 @@ func TestContainerDefinition(t *testing.T) {
 	}
 }
 
-func lookup(m map[string]any, path ...string) any {
-	var v any = m
-	for _, p := range path {
-		mm, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = mm[p]
-	}
-	return v
-}
 
 // TestGunicornWorkersPerCPU checks WEB_CONCURRENCY = (2 x vCPU) + 1, at
 // least 2, for every Fargate CPU size.

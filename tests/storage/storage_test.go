@@ -368,12 +368,12 @@ func TestStorageVersioningAndLifecycle(t *testing.T) {
 					}
 					rules[m["id"].(string)] = m
 				}
-				abort := lookup(rules["abort-incomplete-uploads"], "abortIncompleteMultipartUpload", "daysAfterInitiation")
+				abort := offline.Lookup(rules["abort-incomplete-uploads"], "abortIncompleteMultipartUpload.daysAfterInitiation")
 				if abort != 7.0 {
 					t.Errorf("%s abort incomplete uploads: got %v, want 7 days", role, abort)
 				}
 				if role == "logs" {
-					if got := lookup(rules["expire-objects"], "expiration", "days"); got != tc.logsDays {
+					if got := offline.Lookup(rules["expire-objects"], "expiration.days"); got != tc.logsDays {
 						t.Errorf("logs expiration: got %v, want %v", got, tc.logsDays)
 					}
 					if len(rules) != 2 {
@@ -384,7 +384,7 @@ func TestStorageVersioningAndLifecycle(t *testing.T) {
 				if got := settingsOf(t, res, versioningType, b).Input("versioningConfiguration.status"); got != "Enabled" {
 					t.Errorf("%s versioning: got %v, want Enabled", role, got)
 				}
-				if got := lookup(rules["expire-noncurrent-versions"], "noncurrentVersionExpiration", "noncurrentDays"); got != tc.noncurrentDays {
+				if got := offline.Lookup(rules["expire-noncurrent-versions"], "noncurrentVersionExpiration.noncurrentDays"); got != tc.noncurrentDays {
 					t.Errorf("%s noncurrent expiry: got %v, want %v", role, got, tc.noncurrentDays)
 				}
 				if _, ok := rules["expire-objects"]; ok {
@@ -395,17 +395,6 @@ func TestStorageVersioningAndLifecycle(t *testing.T) {
 	}
 }
 
-func lookup(m map[string]any, keys ...string) any {
-	var v any = m
-	for _, k := range keys {
-		mm, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = mm[k]
-	}
-	return v
-}
 
 // TestStorageProtectOptions protects DATA-1: with Protect (the default) the
 // media bucket is protected and retained on delete, and its settings are
