@@ -102,7 +102,6 @@ func TestContainerDefinition(t *testing.T) {
 	}
 }
 
-
 // TestGunicornWorkersPerCPU checks WEB_CONCURRENCY = (2 x vCPU) + 1, at
 // least 2, for every Fargate CPU size.
 func TestGunicornWorkersPerCPU(t *testing.T) {

@@ -395,7 +395,6 @@ func TestStorageVersioningAndLifecycle(t *testing.T) {
 	}
 }
 
-
 // TestStorageProtectOptions protects DATA-1: with Protect (the default) the
 // media bucket is protected and retained on delete, and its settings are
 // retained with it; without it (development) nothing is.
