@@ -97,10 +97,15 @@ threads = _env_int("GUNICORN_THREADS", 2)
 timeout = _env_int("GUNICORN_TIMEOUT", 60)
 keepalive = _env_int("GUNICORN_KEEPALIVE", 75)  # > ALB idle timeout (60 s)
 graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 25)  # < ECS stopTimeout (30 s)
-# Recycle workers now and then (bounded memory growth); jitter avoids all
-# workers restarting at once. 0 disables.
-max_requests = _env_int("GUNICORN_MAX_REQUESTS", 1000)
-max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+# Worker recycling is off by default: a gthread worker that reaches
+# max_requests exits without reading requests already sent on its idle
+# keep-alive connections, and the load balancer answers them 502
+# (bench/drain.sh measured it; gunicorn issue #3038), and each recycle
+# boots Django again on the task's CPU (bench/app.sh: about 29 % of the
+# throughput at 1000). Set GUNICORN_MAX_REQUESTS (with a jitter) only to
+# contain a memory leak.
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 0)
+max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 0)
 # Heartbeat files on tmpfs, not the (read-only) image filesystem.
 worker_tmp_dir = "/dev/shm"
 # Trust X-Forwarded-For/-Proto from any peer: the tasks sit in private
