@@ -152,9 +152,10 @@ type DjangoServiceArgs struct {
 // GracefulTimeout stays below StopTimeout, so in-flight requests finish
 // before ECS kills the container.
 type GunicornArgs struct {
-	// Workers overrides the worker count; default (2 x vCPU) + 1, at least 2.
+	// Workers overrides the worker count; default GunicornWorkers(CPU):
+	// vCPU + 1, at least 2.
 	Workers int `pulumi:"workers,optional"`
-	// Threads per worker (gthread). Default 2.
+	// Threads per worker (gthread). Default GunicornThreads (4).
 	Threads int `pulumi:"threads,optional"`
 	// Timeout kills a worker silent for this many seconds. Default 60.
 	Timeout int `pulumi:"timeout,optional"`
@@ -392,7 +393,7 @@ func (a DjangoServiceArgs) gunicornDefaults(name string) (DjangoServiceArgs, err
 		return a, argError("DjangoService", name, "gunicorn."+field, format, v...)
 	}
 	g.Workers = cmpOr(g.Workers, GunicornWorkers(a.CPU))
-	g.Threads = cmpOr(g.Threads, 2)
+	g.Threads = cmpOr(g.Threads, GunicornThreads)
 	g.Timeout = cmpOr(g.Timeout, 60)
 	g.KeepAlive = cmpOr(g.KeepAlive, a.IdleTimeout+15)
 	g.GracefulTimeout = cmpOr(g.GracefulTimeout, 25)

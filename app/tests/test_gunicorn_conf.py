@@ -29,9 +29,9 @@ class WorkerFormulaTest(unittest.TestCase):
         self.conf = load_conf()
 
     def test_formula_table(self):
-        # Same table as the Go service: max(2, floor(2 * vcpu) + 1).
-        cases = [(0.25, 2), (0.5, 2), (1, 3), (2, 5), (4, 9), (8, 17), (16, 33),
-                 (0.75, 2), (1.25, 3), (1.5, 4)]  # off-grid values pin floor(), not round()/ceil()
+        # Same table as the Go service: max(2, floor(vcpu) + 1).
+        cases = [(0.25, 2), (0.5, 2), (1, 2), (2, 3), (4, 5), (8, 9), (16, 17),
+                 (0.75, 2), (1.5, 2), (2.5, 3), (3.75, 4)]  # off-grid values pin floor(), not round()/ceil()
         for vcpu, want in cases:
             with self.subTest(vcpu=vcpu):
                 got = self.conf.workers_for(vcpu)
@@ -60,8 +60,8 @@ class WorkerFormulaTest(unittest.TestCase):
         return tmp.name
 
     def test_cgroup_v2_quota(self):
-        cases = [("25000 100000\n", 0.25, 2), ("50000 100000\n", 0.5, 2), ("100000 100000\n", 1.0, 3),
-                 ("200000 100000\n", 2.0, 5), ("400000 100000\n", 4.0, 9)]
+        cases = [("25000 100000\n", 0.25, 2), ("50000 100000\n", 0.5, 2), ("100000 100000\n", 1.0, 2),
+                 ("200000 100000\n", 2.0, 3), ("400000 100000\n", 4.0, 5)]
         for text, vcpu, workers in cases:
             with self.subTest(cpu_max=text.strip()):
                 root = self._cgroup({"cpu.max": text})
@@ -94,7 +94,7 @@ class DefaultsTest(unittest.TestCase):
     def test_other_defaults(self):
         conf = load_conf()
         want = {
-            "bind": "0.0.0.0:8000", "worker_class": "gthread", "threads": 2, "timeout": 60,
+            "bind": "0.0.0.0:8000", "worker_class": "gthread", "threads": 4, "timeout": 60,
             "worker_tmp_dir": "/dev/shm", "forwarded_allow_ips": "*", "accesslog": "-",
         }
         for name, value in want.items():
@@ -104,10 +104,10 @@ class DefaultsTest(unittest.TestCase):
         self.assertGreaterEqual(conf.workers, 2, f"workers: got {conf.workers}, want >= 2")
 
     def test_env_overrides(self):
-        conf = load_conf(PORT="9000", GUNICORN_THREADS="4", GUNICORN_TIMEOUT="30",
+        conf = load_conf(PORT="9000", GUNICORN_THREADS="6", GUNICORN_TIMEOUT="30",
                          GUNICORN_KEEPALIVE="90", GUNICORN_GRACEFUL_TIMEOUT="20")
         got = (conf.bind, conf.threads, conf.timeout, conf.keepalive, conf.graceful_timeout)
-        want = ("0.0.0.0:9000", 4, 30, 90, 20)
+        want = ("0.0.0.0:9000", 6, 30, 90, 20)
         self.assertEqual(got, want, f"got {got}, want {want}")
 
 
