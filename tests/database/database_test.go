@@ -434,16 +434,7 @@ func TestDatabaseValidation(t *testing.T) {
 				name = dbName
 			}
 			res, err := testutil.RunErr(program(name, args))
-			if err == nil {
-				t.Fatalf("error: got nil, want one about %s", tc.field)
-			}
-			prefix := `Database "` + name + `": ` + tc.field + ": "
-			if !strings.Contains(err.Error(), prefix) || !strings.Contains(err.Error(), tc.message) {
-				t.Errorf("error: got %q, want it to contain %q and %q", err, prefix, tc.message)
-			}
-			if n := len(res.Resources); n != 0 {
-				t.Errorf("resources registered: got %d, want 0 when validation fails", n)
-			}
+			testutil.AssertRefused(t, res, err, "Database", name, tc.field, tc.message)
 			if tc.compName == "" && !tc.noInputs {
 				var fe *components.FieldError
 				if err := args.Validate(); !errors.As(err, &fe) || fe.Field != tc.field {

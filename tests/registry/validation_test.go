@@ -56,16 +56,7 @@ func TestValidationErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := runErr(tc.args)
-			if err == nil {
-				t.Fatalf("error: got nil, want one naming %s", tc.field)
-			}
-			wantPrefix := `Registry "app": ` + tc.field + ": "
-			if !strings.Contains(err.Error(), wantPrefix) || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error: got %q, want it to contain %q and %q", err, wantPrefix, tc.want)
-			}
-			if n := len(res.Resources); n != 0 {
-				t.Errorf("resources registered: got %d, want 0", n)
-			}
+			testutil.AssertRefused(t, res, err, "Registry", "app", tc.field, tc.want)
 			var fe *components.FieldError
 			if verr := tc.args.Validate(); !errors.As(verr, &fe) || fe.Field != tc.field {
 				t.Errorf("Validate: got %v, want a *FieldError for %s", verr, tc.field)

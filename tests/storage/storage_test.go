@@ -560,16 +560,7 @@ func TestStorageValidation(t *testing.T) {
 				comp = name
 			}
 			res, err := testutil.RunErr(program(comp, tc.args))
-			if err == nil {
-				t.Fatalf("error: got nil, want one about %s", tc.field)
-			}
-			prefix := `Storage "` + comp + `": ` + tc.field + ": "
-			if !strings.Contains(err.Error(), prefix) || !strings.Contains(err.Error(), tc.message) {
-				t.Errorf("error: got %q, want it to contain %q and %q", err, prefix, tc.message)
-			}
-			if n := len(res.Resources); n != 0 {
-				t.Errorf("resources registered: got %d, want 0 when validation fails", n)
-			}
+			testutil.AssertRefused(t, res, err, "Storage", comp, tc.field, tc.message)
 			if tc.compName == "" {
 				var fe *components.FieldError
 				if err := tc.args.Validate(); !errors.As(err, &fe) || fe.Field != tc.field {

@@ -101,3 +101,20 @@ func ExportOutputs(ctx *pulumi.Context, component any) {
 		ctx.Export(name, out)
 	}
 }
+
+// AssertRefused checks a component's refusal of a bad argument: an error
+// that names `<Component> "<name>": <field>:` and contains message, with
+// nothing registered.
+func AssertRefused(t testing.TB, res *offline.Result, err error, component, name, field, message string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("error: got nil, want one about %s", field)
+	}
+	prefix := component + ` "` + name + `": ` + field + ": "
+	if !strings.Contains(err.Error(), prefix) || !strings.Contains(err.Error(), message) {
+		t.Errorf("error: got %q, want it to contain %q and %q", err, prefix, message)
+	}
+	if n := len(res.Resources); n != 0 {
+		t.Errorf("resources registered: got %d, want 0 when validation fails", n)
+	}
+}
