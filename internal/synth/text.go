@@ -56,13 +56,7 @@ func writeOutputs(b *strings.Builder, res *offline.Result) {
 	if len(out) == 0 {
 		return
 	}
-	keys := make([]string, 0, len(out))
-	width := 0
-	for k := range out {
-		keys = append(keys, k)
-		width = max(width, len(k))
-	}
-	sort.Strings(keys)
+	keys, width := sortedKeys(out)
 	b.WriteString("\nOutputs:\n")
 	for _, k := range keys {
 		fmt.Fprintf(b, "    %-*s: ", width, k)
@@ -92,13 +86,7 @@ func writeValue(b *strings.Builder, v any, indent string) {
 			b.WriteString("{}")
 			return
 		}
-		keys := make([]string, 0, len(x))
-		width := 0
-		for k := range x {
-			keys = append(keys, k)
-			width = max(width, len(k))
-		}
-		sort.Strings(keys)
+		keys, width := sortedKeys(x)
 		b.WriteString("{\n")
 		for _, k := range keys {
 			fmt.Fprintf(b, "%s    %-*s: ", indent, width, k)
@@ -117,4 +105,16 @@ func writeValue(b *strings.Builder, v any, indent string) {
 	default:
 		fmt.Fprint(b, x)
 	}
+}
+
+// sortedKeys returns a map's keys in order and the length of the longest,
+// to align the values after them.
+func sortedKeys(m map[string]any) (keys []string, width int) {
+	keys = make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+		width = max(width, len(k))
+	}
+	sort.Strings(keys)
+	return keys, width
 }
