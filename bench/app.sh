@@ -75,14 +75,7 @@ bench_pg_start "$LOAD_CPU"
 bench_app_prepare "$NOTES"
 
 # wrk prints one machine-readable line at the end.
-cat >"$BENCH_WORK/report.lua" <<'LUA'
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("BENCH %d %d %.2f %.2f %d %d %d %d %d\n",
-    summary.requests, summary.duration, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    e.status, e.connect, e.read, e.write, e.timeout))
-end
-LUA
+printf '%s\n' "$BENCH_WRK_REPORT" >"$BENCH_WORK/report.lua"
 
 CSV="$BENCH_WORK/app.csv"
 echo "endpoint,class,workers,threads,max_requests,rps,p50_ms,p99_ms,non2xx,socket_errors,socket_c_r_w_t,peak_worker_rss_mib,peak_total_pss_mib,load1" >"$CSV"

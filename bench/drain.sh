@@ -80,13 +80,8 @@ delay = function()
   calls = calls + 1
   return pauses[math.floor(calls / conns) % #pauses + 1]
 end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("BENCH %d %d %.2f %.2f %d %d %d %d %d\n",
-    summary.requests, summary.duration, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    e.status, e.connect, e.read, e.write, e.timeout))
-end
 LUA
+printf '%s\n' "$BENCH_WRK_REPORT" >>"$BENCH_WORK/waves.lua"
 
 # nginx_conf SCENARIO writes the load balancer's configuration; its upstream
 # server comes from upstream.conf, which switch_to rewrites.

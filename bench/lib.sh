@@ -340,3 +340,14 @@ bench_readme_block() {
   rm -f "$tmp"
   bench_log "README.md: bench:$name block updated"
 }
+
+# BENCH_WRK_REPORT is a wrk Lua done() hook that prints one machine-readable
+# line: "BENCH requests duration_us p50_ms p99_ms status connect read write
+# timeout" (the scripts grep '^BENCH ').
+# shellcheck disable=SC2034 # used by the scripts that source this file
+BENCH_WRK_REPORT='done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("BENCH %d %d %.2f %.2f %d %d %d %d %d\n",
+    summary.requests, summary.duration, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    e.status, e.connect, e.read, e.write, e.timeout))
+end'
