@@ -17,8 +17,11 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// MigrateCommand is the command the migration task runs in the web container.
-var MigrateCommand = []string{"python", "manage.py", "migrate", "--noinput"}
+// DefaultMigrateCommand returns the command the migration task runs in the
+// web container unless DjangoServiceArgs.MigrateCommand says otherwise.
+func DefaultMigrateCommand() []string {
+	return []string{"python", "manage.py", "migrate", "--noinput"}
+}
 
 // MigrationECS is the part of the ECS API migrations use.
 type MigrationECS interface {
@@ -43,8 +46,10 @@ type MigrationTask struct {
 	// placed: private subnets, the tasks' security group, no public IP.
 	Subnets, SecurityGroups []string
 	// LogGroup is where the task logs; Container names the container whose
-	// command is replaced by MigrateCommand.
+	// command is replaced by Command.
 	LogGroup, Container string
+	// Command is what the task runs instead of the image's command.
+	Command []string
 }
 
 // Migrator runs `manage.py migrate` as a one-off Fargate task and waits for
@@ -80,7 +85,7 @@ func (m *Migrator) Run(ctx context.Context, t MigrationTask) error {
 			Subnets: t.Subnets, SecurityGroups: t.SecurityGroups, AssignPublicIp: ecstypes.AssignPublicIpDisabled,
 		}},
 		Overrides: &ecstypes.TaskOverride{ContainerOverrides: []ecstypes.ContainerOverride{{
-			Name: awssdk.String(t.Container), Command: MigrateCommand,
+			Name: awssdk.String(t.Container), Command: t.Command,
 		}}},
 	})
 	if err != nil {
@@ -220,12 +225,13 @@ func (b *serviceBuilder) migrationHook() (*pulumi.ResourceHook, error) {
 	var logGroup atomic.Value
 	logGroup.Store("")
 	b.s.LogGroup.Name.ApplyT(func(n string) string { logGroup.Store(n); return n })
-	region := b.regionName
+	region, command := b.regionName, b.a.MigrateCommand
 	return b.ctx.RegisterResourceHook(b.child("migrate"), func(args *pulumi.ResourceHookArgs) error {
 		t, ok, err := MigrationTaskFromInputs(args.NewInputs, args.OldInputs, logGroup.Load().(string))
 		if err != nil || !ok {
 			return err
 		}
+		t.Command = command
 		ctx := context.Background()
 		cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region))
 		if err != nil {

@@ -1,22 +1,13 @@
 package components
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 
-	"github.com/moby/patternmatcher"
-	"github.com/moby/patternmatcher/ignorefile"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
 	"github.com/pulumi/pulumi-docker/sdk/v4/go/docker"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -97,9 +88,9 @@ type RegistryArgs struct {
 	// first, 1 to 1000. Default 10. Older images are deleted, so a rollback
 	// can only go back this many builds.
 	ImagesKept int `pulumi:"imagesKept,optional"`
-	// KmsKeyArn encrypts images with this KMS key instead of the default
+	// KMSKeyArn encrypts images with this KMS key instead of the default
 	// AES256 (S3-managed keys). Changing encryption replaces the repository.
-	KmsKeyArn pulumi.StringInput `pulumi:"kmsKeyArn,optional"`
+	KMSKeyArn pulumi.StringInput `pulumi:"kmsKeyArn,optional"`
 	// ForceDelete lets `pulumi destroy` (or a replacement) delete the
 	// repository with its images. Default false: a repository that holds
 	// images is not deleted by accident.
@@ -159,47 +150,6 @@ func ValidateRepositoryName(name string) error {
 		return fmt.Errorf("%q is not an ECR repository name: use lowercase letters and digits separated by ., _, __ or -, with / between namespaces", name)
 	}
 	return nil
-}
-
-// Image reference grammar (github.com/distribution/reference): a registry
-// host (it has a "." or ":" or is "localhost"), a lowercase path, then a
-// tag, a digest or both.
-var (
-	refHostComponent = `(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])`
-	refHost          = refHostComponent + `(?:\.` + refHostComponent + `)*(?::[0-9]+)?`
-	refPathComponent = `[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`
-	imageRefRe       = regexp.MustCompile(`^(` + refHost + `)/(` + refPathComponent + `(?:/` + refPathComponent + `)*)` +
-		`(?::([\w][\w.-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?$`)
-)
-
-// ValidateImageReference returns an error unless ref is a full image
-// reference with a registry host and a tag or sha256 digest, and not a bare
-// ":latest" (a moving tag: deploys would not be repeatable and a rollback
-// would not go back).
-func ValidateImageReference(ref string) error {
-	m := imageRefRe.FindStringSubmatch(ref)
-	if m == nil {
-		return fmt.Errorf("%q is not a full image reference; use registry/repository:tag or registry/repository@sha256:<64 hex>", ref)
-	}
-	host, tag, digest := m[1], m[3], m[4]
-	if !strings.ContainsAny(host, ".:") && host != "localhost" {
-		return fmt.Errorf("%q has no registry host; use the full reference, such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1", ref)
-	}
-	if tag == "" && digest == "" {
-		return fmt.Errorf("%q has neither a tag nor a digest; pin it with @sha256:<digest> or an immutable tag", ref)
-	}
-	if tag == "latest" && digest == "" {
-		return fmt.Errorf("%q uses the moving tag \"latest\", which cannot roll back; use an immutable tag or @sha256:<digest>", ref)
-	}
-	return nil
-}
-
-// imageRefTag returns the tag of a valid image reference, or "".
-func imageRefTag(ref string) string {
-	if m := imageRefRe.FindStringSubmatch(ref); m != nil {
-		return m[3]
-	}
-	return ""
 }
 
 // Validate returns a *FieldError for the first invalid argument.
@@ -286,88 +236,6 @@ func (a RegistryArgs) defaults(name, root string) (RegistryArgs, error) {
 	return a, nil
 }
 
-// LifecyclePolicyDocument is an ECR lifecycle policy. See the ECR user
-// guide, "Lifecycle policy properties".
-type LifecyclePolicyDocument struct {
-	// Rules in ascending RulePriority.
-	Rules []LifecycleRule `json:"rules"`
-}
-
-// LifecycleRule is one rule of a LifecyclePolicyDocument. Rules are listed
-// in ascending RulePriority (ECR reorders them otherwise, and Pulumi would
-// then see a diff on every update); a rule with TagStatus "any" must have the
-// highest RulePriority.
-type LifecycleRule struct {
-	// RulePriority orders the rules: unique, the lowest evaluated first.
-	RulePriority int `json:"rulePriority"`
-	// Description says what the rule is for; optional.
-	Description string `json:"description,omitempty"`
-	// Selection chooses the images.
-	Selection LifecycleSelection `json:"selection"`
-	// Action is what happens to them.
-	Action LifecycleAction `json:"action"`
-}
-
-// LifecycleSelection chooses the images a LifecycleRule applies to.
-type LifecycleSelection struct {
-	// TagStatus is "tagged" (needs TagPrefixList or TagPatternList),
-	// "untagged" or "any".
-	TagStatus string `json:"tagStatus"`
-	// TagPrefixList selects tagged images by tag prefix.
-	TagPrefixList []string `json:"tagPrefixList,omitempty"`
-	// TagPatternList selects tagged images by wildcard pattern ("src-*").
-	TagPatternList []string `json:"tagPatternList,omitempty"`
-	// CountType is "imageCountMoreThan" or "sinceImagePushed" (which needs
-	// CountUnit "days").
-	CountType string `json:"countType"`
-	// CountUnit is "days" with sinceImagePushed; empty otherwise.
-	CountUnit string `json:"countUnit,omitempty"`
-	// CountNumber is the image count or the number of days.
-	CountNumber int `json:"countNumber"`
-}
-
-// LifecycleAction is what a LifecycleRule does: "expire".
-type LifecycleAction struct {
-	// Type is "expire", the only action ECR has.
-	Type string `json:"type"`
-}
-
-// JSON marshals the document.
-func (d LifecyclePolicyDocument) JSON() string {
-	b, err := json.Marshal(d)
-	if err != nil {
-		panic(err) // only strings, ints and slices
-	}
-	return string(b)
-}
-
-// registryLifecyclePolicy expires untagged images after a day, then keeps
-// the newest imagesKept images. The untagged rule comes first: ECR applies
-// each image's highest-priority matching rule, and "any" must be last.
-func registryLifecyclePolicy(imagesKept int) LifecyclePolicyDocument {
-	expire := LifecycleAction{Type: "expire"}
-	return LifecyclePolicyDocument{Rules: []LifecycleRule{{
-		RulePriority: 1,
-		Description:  fmt.Sprintf("Expire untagged images %d day after push", untaggedExpiryDays),
-		Selection: LifecycleSelection{
-			TagStatus:   "untagged",
-			CountType:   "sinceImagePushed",
-			CountUnit:   "days",
-			CountNumber: untaggedExpiryDays,
-		},
-		Action: expire,
-	}, {
-		RulePriority: 2,
-		Description:  fmt.Sprintf("Keep the newest %d images", imagesKept),
-		Selection: LifecycleSelection{
-			TagStatus:   "any",
-			CountType:   "imageCountMoreThan",
-			CountNumber: imagesKept,
-		},
-		Action: expire,
-	}}}
-}
-
 // NewRegistry creates a Registry. With Context set, it hashes the build
 // context while the program runs (also in previews), so an unchanged app
 // yields the same image name and no rebuild.
@@ -396,8 +264,8 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 	parent := pulumi.Parent(r)
 
 	encryption := ecr.RepositoryEncryptionConfigurationArgs{EncryptionType: pulumi.String("AES256")}
-	if a.KmsKeyArn != nil {
-		encryption = ecr.RepositoryEncryptionConfigurationArgs{EncryptionType: pulumi.String("KMS"), KmsKey: a.KmsKeyArn}
+	if a.KMSKeyArn != nil {
+		encryption = ecr.RepositoryEncryptionConfigurationArgs{EncryptionType: pulumi.String("KMS"), KmsKey: a.KMSKeyArn}
 	}
 	repoArgs := &ecr.RepositoryArgs{
 		ImageScanningConfiguration: &ecr.RepositoryImageScanningConfigurationArgs{ScanOnPush: pulumi.Bool(true)},
@@ -469,161 +337,4 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 		"imageUri":       r.ImageURI,
 		"imageTag":       r.ImageTag,
 	})
-}
-
-// projectRelative returns path relative to the project directory root (the
-// working directory when root is ""), or path itself when it lies outside.
-//
-// The docker provider diffs the build's context and dockerfile strings, and
-// runs in the project directory. An absolute path would differ between a
-// laptop and a CI runner, so an unchanged app deployed from both would be
-// rebuilt, and a rebuild's new digest cannot be pushed under the existing
-// immutable tag: the update would fail.
-func projectRelative(root, path string) string {
-	if root == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return path
-		}
-		root = wd
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return path
-	}
-	rel, err := filepath.Rel(root, abs)
-	if err != nil || !filepath.IsLocal(rel) && rel != "." {
-		return path
-	}
-	return rel
-}
-
-// contentTagVersion names the hashing scheme; changing what ContentTag hashes
-// means a new version, so old and new tags never collide.
-const contentTagVersion = "djangofargate-content-tag/v1"
-
-// ContentTag returns the image tag "src-<32 hex>" for a build: a SHA-256 of
-// everything that decides the image's bytes, so that the same inputs always
-// give the same tag (nothing to rebuild or push) and any change gives a new
-// one (which immutable tags require). It hashes, in a fixed order: each
-// file, directory and symlink Docker would send as the build context (the
-// path relative to contextDir, the type and permission bits, and the bytes
-// or the link target), honouring contextDir/.dockerignore with Docker's own
-// matcher; the .dockerignore itself (Docker always sends it); the
-// Dockerfile's bytes (dockerfile is relative to contextDir); the platform;
-// and the build args. Timestamps and owners are not hashed.
-func ContentTag(contextDir, dockerfile, platform string, buildArgs map[string]string) (string, error) {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\nplatform %q\n", contentTagVersion, platform)
-	for _, k := range slices.Sorted(maps.Keys(buildArgs)) {
-		fmt.Fprintf(h, "arg %q %q\n", k, buildArgs[k])
-	}
-	for _, special := range []struct{ kind, path string }{
-		{"dockerfile", filepath.Join(contextDir, dockerfile)},
-		{"dockerignore", filepath.Join(contextDir, ".dockerignore")},
-	} {
-		sum, err := fileSum(special.path)
-		if errors.Is(err, fs.ErrNotExist) && special.kind == "dockerignore" {
-			continue
-		}
-		if err != nil {
-			return "", err
-		}
-		fmt.Fprintf(h, "%s %x\n", special.kind, sum)
-	}
-
-	// Walk the directory a symlinked context points to, as Docker does;
-	// WalkDir would not descend into a symlink root.
-	if resolved, err := filepath.EvalSymlinks(contextDir); err == nil {
-		contextDir = resolved
-	}
-	ignore, err := readDockerignore(contextDir)
-	if err != nil {
-		return "", err
-	}
-	err = filepath.WalkDir(contextDir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(contextDir, p)
-		if err != nil || rel == "." {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
-		excluded, err := ignore.MatchesOrParentMatches(rel)
-		if err != nil {
-			return fmt.Errorf(".dockerignore: %w", err)
-		}
-		if excluded {
-			// With "!" exceptions a file under an excluded directory may be
-			// sent after all, so look inside; otherwise skip it whole.
-			if d.IsDir() && !ignore.Exclusions() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		mode := info.Mode()
-		switch {
-		case mode.IsRegular():
-			sum, err := fileSum(p)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(h, "file %q %o %x\n", rel, mode.Perm(), sum)
-		case mode.IsDir():
-			fmt.Fprintf(h, "dir %q %o\n", rel, mode.Perm())
-		case mode&fs.ModeSymlink != 0:
-			target, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(h, "symlink %q %q\n", rel, target)
-		default:
-			fmt.Fprintf(h, "other %q %s\n", rel, mode.Type())
-		}
-		return nil
-	})
-	if err != nil {
-		return "", fmt.Errorf("hashing build context %q: %w", contextDir, err)
-	}
-	return "src-" + hex.EncodeToString(h.Sum(nil))[:32], nil
-}
-
-// readDockerignore returns a matcher for contextDir/.dockerignore; it matches
-// nothing when the file does not exist.
-func readDockerignore(contextDir string) (*patternmatcher.PatternMatcher, error) {
-	var patterns []string
-	f, err := os.Open(filepath.Join(contextDir, ".dockerignore"))
-	switch {
-	case err == nil:
-		defer f.Close()
-		if patterns, err = ignorefile.ReadAll(f); err != nil {
-			return nil, fmt.Errorf("reading .dockerignore: %w", err)
-		}
-	case !errors.Is(err, fs.ErrNotExist):
-		return nil, err
-	}
-	pm, err := patternmatcher.New(patterns)
-	if err != nil {
-		return nil, fmt.Errorf(".dockerignore: %w", err)
-	}
-	return pm, nil
-}
-
-// fileSum returns the SHA-256 of a file's bytes.
-func fileSum(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return nil, err
-	}
-	return h.Sum(nil), nil
 }

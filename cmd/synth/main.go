@@ -24,4 +24,4 @@ import (
 // Regenerates the production diagram embedded in README.md.
 //go:generate go run . -dir ../.. -stack prod -format mermaid -update-readme ../../README.md
 
-func main() { os.Exit(synth.Main(stacks.Program, os.Args[1:], os.Stdout, os.Stderr)) }
+func main() { os.Exit(synth.Main(stacks.Program, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }

@@ -36,9 +36,6 @@ const (
 // Formats lists the values of -format.
 var Formats = []string{"text", "json", "mermaid"}
 
-// Stdin is what -check-file - reads.
-var Stdin io.Reader = os.Stdin
-
 const usage = `usage: synth -stack NAME [-dir DIR] [-config key=value]... [-secret key=value]...
              [-format text|json|mermaid] [-update-readme FILE] [-check]
        synth -check-file FILE|-
@@ -66,9 +63,9 @@ Flags:
 `
 
 // Main runs the synth command with args (without the command name) and
-// returns its exit status. It writes the preview to stdout only once it is
+// returns its exit status; -check-file - reads stdin. It writes the preview to stdout only once it is
 // complete, so a failing run prints nothing there; messages go to stderr.
-func Main(program pulumi.RunFunc, args []string, stdout, stderr io.Writer) int {
+func Main(program pulumi.RunFunc, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("synth", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -101,7 +98,7 @@ func Main(program pulumi.RunFunc, args []string, stdout, stderr io.Writer) int {
 	case *checkFile != "" && *stack != "":
 		return usageError("-check-file judges a document; it takes no -stack")
 	case *checkFile != "":
-		return checkDocument(*checkFile, stdout, stderr)
+		return checkDocument(*checkFile, stdin, stdout, stderr)
 	case *stack == "":
 		return usageError("-stack is required")
 	case !contains(Formats, *format):
@@ -188,9 +185,13 @@ func Main(program pulumi.RunFunc, args []string, stdout, stderr io.Writer) int {
 	return ExitOK
 }
 
-// checkDocument judges the preview document in file ("-" for Stdin).
-func checkDocument(file string, stdout, stderr io.Writer) int {
-	in := Stdin
+// checkDocument judges the preview document in file ("-" for stdin).
+func checkDocument(file string, stdin io.Reader, stdout, stderr io.Writer) int {
+	in := stdin
+	if file == "-" && in == nil {
+		fmt.Fprintln(stderr, "synth: -check-file -: no standard input")
+		return ExitFailed
+	}
 	if file != "-" {
 		f, err := os.Open(file)
 		if err != nil {

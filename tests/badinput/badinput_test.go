@@ -418,7 +418,7 @@ func TestSynthRefusesBadConfig(t *testing.T) {
 				args = append(args, "-config", k+"="+tc.set[k])
 			}
 			var stdout, stderr bytes.Buffer
-			code := synth.Main(stacks.Program, args, &stdout, &stderr)
+			code := synth.Main(stacks.Program, args, nil, &stdout, &stderr)
 			if code != synth.ExitFailed {
 				t.Errorf("synth %v: got exit %d, want %d", args, code, synth.ExitFailed)
 			}

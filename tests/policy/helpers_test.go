@@ -7,6 +7,7 @@ package policy_test
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,8 +21,14 @@ import (
 // synthRun runs the synth command in-process in the repository root.
 func synthRun(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return synthRunInput(t, nil, args...)
+}
+
+// synthRunInput is synthRun with stdin for -check-file -.
+func synthRunInput(t *testing.T, stdin io.Reader, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	code = synth.Main(stacks.Program, append([]string{"-dir", testutil.RepoRoot()}, args...), &out, &errb)
+	code = synth.Main(stacks.Program, append([]string{"-dir", testutil.RepoRoot()}, args...), stdin, &out, &errb)
 	return out.String(), errb.String(), code
 }
 

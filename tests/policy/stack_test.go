@@ -232,9 +232,7 @@ func TestSynthCheck(t *testing.T) {
 		t.Errorf("-check-file with an unencrypted database: got exit %d, want 1 and RDS-2 failed in\n%s", code, out)
 	}
 
-	synth.Stdin = strings.NewReader(string(good().bytes(t)))
-	defer func() { synth.Stdin = os.Stdin }()
-	if out, stderr, code = synthRun(t, "-check-file", "-"); code != synth.ExitOK || !strings.Contains(out, " 0 failed,") {
+	if out, stderr, code = synthRunInput(t, strings.NewReader(string(good().bytes(t))), "-check-file", "-"); code != synth.ExitOK || !strings.Contains(out, " 0 failed,") {
 		t.Errorf("-check-file - with a good document: got exit %d, want 0: %s\n%s", code, stderr, out)
 	}
 
@@ -244,8 +242,7 @@ func TestSynthCheck(t *testing.T) {
 	if _, _, code = synthRun(t, "-stack", "prod", "-check", "-format", "mermaid", "-update-readme", file); code != synth.ExitUsage {
 		t.Errorf("-check with -update-readme: got exit %d, want %d", code, synth.ExitUsage)
 	}
-	synth.Stdin = strings.NewReader("not json")
-	if _, stderr, code = synthRun(t, "-check-file", "-"); code != synth.ExitFailed || !strings.Contains(stderr, "not a preview document") {
+	if _, stderr, code = synthRunInput(t, strings.NewReader("not json"), "-check-file", "-"); code != synth.ExitFailed || !strings.Contains(stderr, "not a preview document") {
 		t.Errorf("-check-file with garbage: got exit %d, stderr %q; want 1 naming the problem", code, stderr)
 	}
 }

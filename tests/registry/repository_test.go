@@ -24,7 +24,7 @@ func TestRepositorySettings(t *testing.T) {
 		wantForceDelete bool
 	}{
 		{"defaults", components.RegistryArgs{Context: ctxDir}, "AES256", nil, false},
-		{"kms key", components.RegistryArgs{Context: ctxDir, KmsKeyArn: pulumi.String(kms)}, "KMS", kms, false},
+		{"kms key", components.RegistryArgs{Context: ctxDir, KMSKeyArn: pulumi.String(kms)}, "KMS", kms, false},
 		{"force delete", components.RegistryArgs{Context: ctxDir, ForceDelete: pulumi.BoolRef(true)}, "AES256", nil, true},
 		{"prebuilt image", components.RegistryArgs{Image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1"}, "AES256", nil, false},
 	} {

@@ -73,6 +73,7 @@ func (f *fakeLogs) GetLogEvents(_ context.Context, in *cloudwatchlogs.GetLogEven
 var task = components.MigrationTask{
 	Cluster: "arn:aws:ecs:us-east-1:123456789012:cluster/c", TaskDefinition: "arn:aws:ecs:us-east-1:123456789012:task-definition/web:7",
 	Subnets: []string{"subnet-a", "subnet-b"}, SecurityGroups: []string{"sg-task"}, LogGroup: "web-logs", Container: "web",
+	Command: components.DefaultMigrateCommand(),
 }
 
 func code(c int32) *int32 { return &c }

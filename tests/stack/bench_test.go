@@ -21,7 +21,7 @@ func BenchmarkSynthProd(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		stderr.Reset()
-		if code := synth.Main(stacks.Program, args, io.Discard, &stderr); code != synth.ExitOK {
+		if code := synth.Main(stacks.Program, args, nil, io.Discard, &stderr); code != synth.ExitOK {
 			b.Fatalf("synth exited %d: %s", code, stderr.String())
 		}
 	}

@@ -35,7 +35,7 @@ func run(t *testing.T, args ...string) result {
 func runProgram(t *testing.T, program pulumi.RunFunc, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := synth.Main(program, args, &out, &errb)
+	code := synth.Main(program, args, nil, &out, &errb)
 	return result{out.String(), errb.String(), code}
 }
 

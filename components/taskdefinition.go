@@ -1,0 +1,133 @@
+package components
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// taskDefinition registers the Fargate task: the web container from the
+// pinned image, non-root, read-only root filesystem with a /tmp volume,
+// settings in environment and secrets in secrets.
+func (b *serviceBuilder) taskDefinition() error {
+	a := b.a
+	bucket := pulumi.StringInput(pulumi.String(""))
+	if a.MediaBucketName != nil {
+		bucket = a.MediaBucketName
+	}
+	defs := pulumi.All(a.ImageURI, b.s.LogGroup.Name, b.s.SecretKey.Arn, a.DatabaseSecretArn,
+		a.DatabaseHost, a.DatabasePort, a.DatabaseName, bucket, b.hosts, b.origins).
+		ApplyT(func(v []any) string {
+			return containerDefinitionsJSON(b.container(containerValues{
+				image: v[0].(string), logGroup: v[1].(string), secretKeyArn: v[2].(string),
+				dbSecretArn: v[3].(string), dbHost: v[4].(string), dbPort: v[5].(int), dbName: v[6].(string),
+				bucket: v[7].(string), hosts: v[8].(string), origins: v[9].(string),
+			}))
+		}).(pulumi.StringOutput)
+	var volumes ecs.TaskDefinitionVolumeArray
+	for _, m := range b.mounts() {
+		volumes = append(volumes, ecs.TaskDefinitionVolumeArgs{Name: pulumi.String(m.SourceVolume)})
+	}
+	var err error
+	b.s.TaskDefinition, err = ecs.NewTaskDefinition(b.ctx, b.child("task"), &ecs.TaskDefinitionArgs{
+		Family:                  pulumi.String(b.ctx.Stack() + "-" + b.name),
+		Cpu:                     pulumi.String(strconv.Itoa(a.CPU)),
+		Memory:                  pulumi.String(strconv.Itoa(a.Memory)),
+		NetworkMode:             pulumi.String("awsvpc"),
+		RequiresCompatibilities: pulumi.ToStringArray([]string{"FARGATE"}),
+		RuntimePlatform: &ecs.TaskDefinitionRuntimePlatformArgs{
+			OperatingSystemFamily: pulumi.String("LINUX"),
+			CpuArchitecture:       pulumi.String(ECSCPUArchitecture(a.Architecture)),
+		},
+		ExecutionRoleArn:     b.s.ExecutionRole.Arn,
+		TaskRoleArn:          b.s.TaskRole.Arn,
+		Volumes:              volumes,
+		ContainerDefinitions: defs,
+		Tags:                 b.tags,
+	}, b.parent)
+	return err
+}
+
+// mounts are the container's writable paths on its read-only root
+// filesystem: /tmp, and with ECS Exec the directories the SSM agent writes
+// (it fails on a read-only root otherwise: aws/containers-roadmap#1359).
+func (b *serviceBuilder) mounts() []MountPoint {
+	m := []MountPoint{{SourceVolume: "tmp", ContainerPath: "/tmp"}}
+	if b.a.EcsExec {
+		m = append(m,
+			MountPoint{SourceVolume: "ssm-lib", ContainerPath: "/var/lib/amazon"},
+			MountPoint{SourceVolume: "ssm-log", ContainerPath: "/var/log/amazon"})
+	}
+	return m
+}
+
+// containerValues are the resolved values the container definition needs.
+type containerValues struct {
+	image, logGroup, secretKeyArn, dbSecretArn, dbHost, dbName, bucket, hosts, origins string
+	dbPort                                                                             int
+}
+
+// container builds the web container's definition.
+func (b *serviceBuilder) container(v containerValues) ContainerDefinition {
+	a, g := b.a, b.a.Gunicorn
+	env := map[string]string{
+		"DJANGO_SETTINGS_MODULE":      "config.settings",
+		"DJANGO_ALLOWED_HOSTS":        v.hosts,
+		"DJANGO_CSRF_TRUSTED_ORIGINS": v.origins,
+		"DB_HOST":                     v.dbHost,
+		"DB_PORT":                     strconv.Itoa(v.dbPort),
+		"DB_NAME":                     v.dbName,
+		"AWS_S3_REGION_NAME":          b.regionName,
+		"HEALTH_CHECK_PATH":           a.HealthCheckPath,
+		"WEB_CONCURRENCY":             strconv.Itoa(g.Workers),
+		"GUNICORN_THREADS":            strconv.Itoa(g.Threads),
+		"GUNICORN_TIMEOUT":            strconv.Itoa(g.Timeout),
+		"GUNICORN_KEEPALIVE":          strconv.Itoa(g.KeepAlive),
+		"GUNICORN_GRACEFUL_TIMEOUT":   strconv.Itoa(g.GracefulTimeout),
+	}
+	if v.bucket != "" {
+		env["AWS_STORAGE_BUCKET_NAME"] = v.bucket
+	}
+	maps.Copy(env, a.Environment)
+	c := ContainerDefinition{
+		Name:                   ContainerName,
+		Image:                  v.image,
+		Essential:              true,
+		User:                   ContainerUser,
+		ReadonlyRootFilesystem: true,
+		PortMappings:           []PortMapping{{ContainerPort: ContainerPort, Protocol: "tcp", Name: "http"}},
+		Environment:            []KeyValuePair{},
+		Secrets: []Secret{
+			{Name: "DJANGO_SECRET_KEY", ValueFrom: v.secretKeyArn},
+			{Name: "DB_USER", ValueFrom: v.dbSecretArn + ":username::"},
+			{Name: "DB_PASSWORD", ValueFrom: v.dbSecretArn + ":password::"},
+		},
+		MountPoints: b.mounts(),
+		HealthCheck: &HealthCheck{
+			Command: []string{"CMD", "python", "-c", fmt.Sprintf(
+				"import urllib.request; urllib.request.urlopen('http://127.0.0.1:%d%s', timeout=4)", ContainerPort, a.HealthCheckPath)},
+			Interval: 15, Timeout: 5, Retries: 3, StartPeriod: 30,
+		},
+		StopTimeout:     g.StopTimeout,
+		LinuxParameters: &LinuxParameters{InitProcessEnabled: true},
+		LogConfiguration: &LogConfiguration{LogDriver: "awslogs", Options: map[string]string{
+			"awslogs-group":         v.logGroup,
+			"awslogs-region":        b.regionName,
+			"awslogs-stream-prefix": ContainerName,
+			"mode":                  "non-blocking",
+			"max-buffer-size":       "25m",
+		}},
+		Ulimits: []Ulimit{{Name: "nofile", SoftLimit: 65536, HardLimit: 65536}},
+	}
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		c.Environment = append(c.Environment, KeyValuePair{Name: k, Value: env[k]})
+	}
+	for _, k := range slices.Sorted(maps.Keys(a.Secrets)) {
+		c.Secrets = append(c.Secrets, Secret{Name: k, ValueFrom: a.Secrets[k]})
+	}
+	return c
+}
