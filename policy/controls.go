@@ -2,7 +2,7 @@
 
 package policy
 
-// Controls returns every check, in CONTROLS.md order. Rows a preview cannot
+// Controls returns every check, in CONTROLS.md order (policy/CONTROLS.md). Rows a preview cannot
 // show are listed by JudgedElsewhere instead.
 func Controls() []*Control {
 	return []*Control{
@@ -51,6 +51,18 @@ func Controls() []*Control {
 		{ID: "IAM-1", Title: "least privilege", Severity: Critical, References: refsOf("SH IAM.1", "SH IAM.21", "NAG IAM5", "CK CKV_AWS_355", "CK CKV_AWS_290"), Production: Must, Development: Must, check: checkLeastPrivilege},
 		{ID: "LOG-1", Title: "log retention", Severity: Low, References: refsOf("NIST CloudWatchLogGroupRetentionPeriod", "CK CKV_AWS_338"), Production: Must, Development: Must, check: checkLogRetention},
 		{ID: "DATA-1", Title: "stateful resources protected", Severity: High, References: refsOf("Pulumi protect", "retainOnDelete"), Production: Must, Development: Configurable, check: checkDataProtected},
+		{ID: "ECS-14", Title: "launch order", Severity: Medium, References: refsOf("ECS task launch (IAM propagation, ResourceInitializationError)"), Production: Must, Development: Must, check: checkLaunchOrder},
+		{ID: "ECS-15", Title: "liveness, not readiness, decides replacement", Severity: Medium, References: refsOf("AWS Builders' Library \"Implementing health checks\""), Production: Must, Development: Must, check: checkLiveness},
+		{ID: "ECS-16", Title: "no secrets or debug in environment values", Severity: Critical, References: refsOf("SH ECS.8", "NAG ECS2"), Production: Must, Development: Must, check: checkEnvironmentValues},
+		{ID: "ECS-17", Title: "minimal Linux capabilities", Severity: High, References: refsOf("Docker and ECS security guidance (drop ALL)"), Production: Must, Development: Must, check: checkCapabilities},
+		{ID: "ECR-4", Title: "images by immutable reference", Severity: High, References: refsOf("SH ECR.2", "supply chain"), Production: Must, Development: Must, check: checkImageReferences},
+		{ID: "RDS-11", Title: "rotation-safe credentials", Severity: Medium, References: refsOf("Secrets Manager rotation"), Production: Must, Development: Must, check: checkRotationSafe},
+		{ID: "RDS-12", Title: "the app is not the master user", Severity: High, References: refsOf("CIS PostgreSQL", "least privilege"), Production: Must, Development: Must, check: checkNotMaster},
+		{ID: "IAM-2", Title: "no privilege escalation or broad data access", Severity: Critical, References: refsOf("NAG IAM5", "CK CKV_AWS_286", "CK CKV_AWS_287", "CK CKV_AWS_288", "CK CKV_AWS_289"), Production: Must, Development: Must, check: checkAccess},
+		{ID: "IAM-3", Title: "trust policies", Severity: Critical, References: refsOf("SH IAM", "confused deputy"), Production: Must, Development: Must, check: checkTrust},
+		{ID: "RES-1", Title: "resource policies not public or cross-account", Severity: Critical, References: refsOf("SH S3.2", "SH S3.3", "IAM Access Analyzer"), Production: Must, Development: Must, check: checkResourcePolicies},
+		{ID: "S3-5", Title: "media access logging", Severity: Medium, References: refsOf("SH S3.9", "AG s3-bucket-logging-enabled"), Production: Must, Development: Configurable, check: checkMediaAccessLogs},
+		{ID: "MON-1", Title: "alarms wired to rollback", Severity: Medium, References: refsOf("ECS deployment alarms", "WA OPS"), Production: Must, Development: Configurable, check: checkAlarms},
 	}
 }
 

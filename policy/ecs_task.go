@@ -154,6 +154,20 @@ func checkPrivileged(d *Document, _ string) []Finding {
 // secretName matches environment names that suggest a secret value.
 var secretName = regexp.MustCompile(`(?i)(^|_)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?)($|_)`)
 
+// secretArn matches a Secrets Manager secret's ARN (no JSON key suffix).
+var secretArn = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@!-]+$`)
+
+// secretArnReference reports whether an environment entry is a reference to
+// a secret, not a secret: a *_SECRET_ARN name whose value is a Secrets
+// Manager ARN (or a value unknown until the update), which the app resolves
+// at connect time (CONTRACT: DB_SECRET_ARN; CONTROLS.md RDS-11).
+func secretArnReference(name, value string) bool {
+	if !strings.HasSuffix(strings.ToUpper(name), "_SECRET_ARN") {
+		return false
+	}
+	return secretArn.MatchString(value) || strings.Contains(value, Unknown)
+}
+
 // checkSecrets (ECS-4) wants secrets by valueFrom ARN and no secret-like names in environment.
 func checkSecrets(d *Document, _ string) []Finding {
 	return eachTaskDefinition(d, func(j *judge, td *Resource, cs []map[string]any) []Finding {
@@ -171,6 +185,11 @@ func checkSecrets(d *Document, _ string) []Finding {
 			for _, e := range get(c, "environment").list() {
 				name, _ := get(e, "name").str()
 				if secretName.MatchString(name) {
+					value, _ := get(e, "value").str()
+					if secretArnReference(name, value) {
+						j.failOn([]string{name}, "secret-arn-reference", "container %s: %s names a secret by its ARN", containerName(c), name)
+						continue
+					}
 					j.fail("secret-in-environment", "container %s: %s is in environment, not secrets", containerName(c), name)
 					continue
 				}

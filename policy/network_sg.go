@@ -4,6 +4,7 @@ package policy
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 )
@@ -92,9 +93,48 @@ func (d *Document) securityGroupRules() []sgRule {
 	return rules
 }
 
-func (r sgRule) open() bool {
-	return slices.Contains(r.cidrs, "0.0.0.0/0") || slices.Contains(r.cidrs, "::/0")
+// nonPublic are the address ranges that are not on the internet: RFC 1918,
+// shared address space (RFC 6598), loopback, link-local, and IPv6 unique
+// local (RFC 4193), link-local and loopback.
+func nonPublic() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range []string{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8",
+		"169.254.0.0/16", "fc00::/7", "fe80::/10", "::1/128"} {
+		out = append(out, netip.MustParsePrefix(s))
+	}
+	return out
 }
+
+// reachesInternet reports whether a CIDR holds any internet address: it is
+// parsed as a prefix, so 0.0.0.0/1 and 128.0.0.0/1 (together all of IPv4)
+// count, as do ::/1 and a single public /32; a CIDR that does not parse
+// counts too (fail closed).
+func reachesInternet(cidr string) bool {
+	p, err := netip.ParsePrefix(strings.TrimSpace(cidr))
+	if err != nil {
+		return true
+	}
+	p = p.Masked()
+	for _, n := range nonPublic() {
+		if n.Addr().Is4() == p.Addr().Is4() && n.Bits() <= p.Bits() && n.Contains(p.Addr()) {
+			return false
+		}
+	}
+	return true
+}
+
+// internet returns the rule's CIDRs that reach the internet.
+func (r sgRule) internet() []string {
+	var out []string
+	for _, c := range r.cidrs {
+		if reachesInternet(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (r sgRule) open() bool { return len(r.internet()) > 0 }
 
 // port returns the rule's single port, or false for a range.
 func (r sgRule) port() (float64, bool) {
@@ -180,12 +220,8 @@ func checkIngressChain(d *Document, _ string) []Finding {
 		if r.description == "" {
 			j.fail("no-description", "%s rule without a description", dir)
 		}
-		if !r.ingress {
-			emit(j.done("egress rule with a description"))
-			continue
-		}
 		if !r.groupsOK || !r.cidrsOK {
-			j.undecided("the rule's security group or source is unknown until the update")
+			j.undecided("the rule's security group or peer is unknown until the update")
 			emit(j.done(""))
 			continue
 		}
@@ -193,6 +229,14 @@ func checkIngressChain(d *Document, _ string) []Finding {
 		portText := fmt.Sprintf("%s-%s", fmtNum(r.from), fmtNum(r.to))
 		if single {
 			portText = fmtNum(r.from)
+		}
+		if r.proto == "-1" || strings.EqualFold(r.proto, "all") {
+			portText = "every port and protocol"
+		}
+		if !r.ingress {
+			judgeEgress(j, r, in(alb, r.groups) || in(db, r.groups), single && port == 443 && strings.EqualFold(r.proto, "tcp"), portText)
+			emit(j.done("egress on %s to %s", portText, sourceText(r)))
+			continue
 		}
 		switch {
 		case r.open() && in(alb, r.groups) && single && (port == 80 || port == 443):
@@ -239,6 +283,20 @@ func checkIngressChain(d *Document, _ string) []Finding {
 			Reason: "which security groups the load balancer, tasks and database use is unknown: " + strings.Join(undecidedRoles, ", ")})
 	}
 	return out
+}
+
+// judgeEgress fails egress to the internet except HTTPS (tcp 443), which
+// tasks need for AWS APIs (through NAT or the endpoints), and any internet
+// egress from the load balancer's or the database's group, which need none.
+func judgeEgress(j *judge, r sgRule, noInternet, https bool, portText string) {
+	cidrs := r.internet()
+	switch {
+	case len(cidrs) == 0:
+	case noInternet:
+		j.fail("internet-egress", "egress to the internet (%s) on %s from a group that needs none", strings.Join(cidrs, ", "), portText)
+	case !https:
+		j.fail("internet-egress", "egress to the internet (%s) on %s, not only HTTPS 443", strings.Join(cidrs, ", "), portText)
+	}
 }
 
 func sourceText(r sgRule) string {

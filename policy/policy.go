@@ -36,7 +36,9 @@ const (
 	// documents; the finding carries the exception's name and reason.
 	Excepted Verdict = "exception"
 	// NotDecidable: a value the check needs is unknown or secret in the
-	// preview; the control is neither met nor failed.
+	// preview; the control is neither met nor failed. Only medium and low
+	// controls keep it: a critical or high control fails closed instead
+	// (Control.FailsClosed).
 	NotDecidable Verdict = "not decidable"
 	// Fail: the resource misses the control and no exception applies.
 	Fail Verdict = "fail"
@@ -97,6 +99,13 @@ func (c *Control) Requirement(profile string) Requirement {
 	}
 	return c.Production
 }
+
+// FailsClosed reports whether a finding the check cannot decide fails the
+// control: for critical and high controls (those guarding access, secrets
+// and data) a value hidden from the preview (a secret, an unknown, a policy
+// the preview cannot show) is a Fail with the reason, never a pass
+// (CONTROLS.md, "Undecidable is not a pass").
+func (c *Control) FailsClosed() bool { return c.Severity == Critical || c.Severity == High }
 
 // Finding is the verdict of one control on one resource.
 type Finding struct {
@@ -161,6 +170,10 @@ func EvaluateWith(d *Document, controls []*Control, exceptions []Exception) *Rep
 		for i := range found {
 			f := &found[i]
 			f.Control = c.ID
+			if f.Verdict == NotDecidable && c.FailsClosed() {
+				f.Verdict, f.Code = Fail, "not-decidable"
+				f.Reason = "not decidable, and a " + string(c.Severity) + " control fails closed: " + f.Reason
+			}
 			if f.Verdict == Fail {
 				for _, e := range exceptions {
 					if e.covers(f, rep.Profile) {
@@ -293,6 +306,7 @@ func JudgedElsewhere() []Judged {
 		{"ECS-13", "drain and shutdown chain (app half)", "app/tests/test_gunicorn_conf.py test_drain_chain_defaults (gunicorn defaults); the infrastructure half is checked here"},
 		{"DATA-2", "stable identities", "tests/datasafety TestStatefulURNsAreStable (a golden list of stateful URNs; one preview cannot show a URN change)"},
 		{"DJ-1", "Django deploy checks", "app/tests/test_settings.py test_check_deploy_only_w008"},
+		{"CI-1", "pull-request code never sees production credentials", "tests/workflows TestPullRequestCodeSeesNoProductionCredentials (the workflows, which a preview does not show)"},
 		{"DJ-2", "proxy awareness", "app/tests/test_settings.py test_service_values_reach_settings (SECURE_PROXY_SSL_HEADER); app/tests/test_gunicorn_conf.py test_other_defaults (forwarded_allow_ips); app/tests/test_live.py test_healthz_with_task_ip_as_host"},
 	}
 }
