@@ -1,11 +1,15 @@
 // Package policy is the project's security and reliability controls as code:
-// one check per row of CONTROLS.md that can be judged from a stack's
-// resources, evaluated on a `pulumi preview --json` document.
+// one check per row of CONTROLS.md (the repository's copy, policy/CONTROLS.md)
+// that can be judged from a stack's resources, evaluated on a
+// `pulumi preview --json` document.
 //
 // It reads preview documents only, never the component types, so the same
 // checks judge cmd/synth's offline preview and a real preview from a user's
 // CI. Values a real preview cannot show (the unknown placeholder, "[secret]")
-// make a check NotDecidable, never Pass. Documented trade-offs and known
+// make a check NotDecidable, never Pass; on a critical or high control that
+// is a Fail with the reason (Control.FailsClosed), so a first deploy's real
+// preview, where container definitions and policies are unknown, fails those
+// controls until the values are known. Documented trade-offs and known
 // checker conflicts are named Exceptions, data the report shows, not silence.
 //
 //	doc, err := policy.Read(os.Stdin)

@@ -111,7 +111,8 @@ func TestDevelopmentStackFailsNothing(t *testing.T) {
 	// The trade-offs the development profile makes all show.
 	used := exceptionNames(rep.Exceptions)
 	for _, want := range []string{"DevNoFlowLogs", "DevSingleNat", "DevNoContainerInsights", "DevSingleTask", "DevNoAccessLogs",
-		"DevAlbDeletable", "DevSingleAZDatabase", "DevDatabaseDeletable", "DevNoPerformanceInsights", "DevDataNotProtected"} {
+		"DevAlbDeletable", "DevSingleAZDatabase", "DevDatabaseDeletable", "DevNoPerformanceInsights", "DevDataNotProtected",
+		"DevNoMediaAccessLogs", "DevNoAlarms"} {
 		if !slices.Contains(used, want) {
 			t.Errorf("dev exceptions: got %v, want %s among them", used, want)
 		}
