@@ -165,12 +165,23 @@ var clientTimeout = regexp.MustCompile(`timeout=(\d+(?:\.\d+)?)`)
 
 // readinessPath reports whether a probe path is a readiness (database)
 // check by the naming convention the app follows (app/config/health.py:
-// /livez is liveness, /readyz readiness).
+// /livez is liveness, /readyz readiness): any path naming "ready".
 func readinessPath(p string) bool {
 	return strings.Contains(strings.ToLower(p), "ready")
 }
 
-// checkLiveness (ECS-15) wants the container health check and the target group to probe one liveness path (HEALTH_CHECK_PATH, never a readiness path) with a client timeout inside the probe's.
+// livenessPaths are the paths the app answers as liveness (no database):
+// /livez, and HEALTH_CHECK_PATH (default /healthz, app/config/settings.py),
+// the same check under the path the service's probes use.
+func livenessPaths(env map[string]string) []string {
+	hp := env["HEALTH_CHECK_PATH"]
+	if hp == "" {
+		hp = "/healthz"
+	}
+	return []string{"/livez", hp}
+}
+
+// checkLiveness (ECS-15) wants the container health check and the target group to probe a liveness path (/livez or HEALTH_CHECK_PATH, never a readiness path) with a client timeout inside the probe's.
 func checkLiveness(d *Document, _ string) []Finding {
 	return each(d, "ECS service", []string{tService}, func(svc *Resource) []Finding {
 		j := newJudge(svc)
@@ -192,47 +203,49 @@ func checkLiveness(d *Document, _ string) []Finding {
 				tg = tgs[0]
 			}
 		}
-		var paths []string
-		tgPath := ""
-		if tg != nil {
-			tgPath, _ = tg.in("healthCheck.path").str()
-			if readinessPath(tgPath) {
-				j.fail("readiness-probe", "%s probes %s, a readiness path: a database outage would drain every task", tg.Name(), tgPath)
+		var c map[string]any
+		for _, x := range cs {
+			if name == "" || containerName(x) == name {
+				c = x
+				break
 			}
+		}
+		if c == nil {
+			if len(j.undec) == 0 {
+				j.fail("no-container", "the service's container %s is not in %s", name, tds[0].Name())
+			}
+			return j.done("")
+		}
+		env := map[string]string{}
+		for _, e := range get(c, "environment").list() {
+			k, _ := get(e, "name").str()
+			env[k], _ = get(e, "value").str()
+		}
+		live := livenessPaths(env)
+		judgePath := func(who, p string) {
+			switch {
+			case readinessPath(p):
+				j.fail("readiness-probe", "%s probes %s, a readiness path: a database outage would make ECS replace every task", who, p)
+			case !slices.Contains(live, p):
+				j.fail("not-liveness", "%s probes %s, not a liveness path of the app (%s)", who, orText(p, "/"), strings.Join(live, ", "))
+			}
+		}
+		var paths []string
+		if tg != nil {
+			tgPath, _ := tg.in("healthCheck.path").str()
+			judgePath(tg.Name(), tgPath)
 			if tg.in("healthCheck.timeout").state == absent {
 				j.fail("probe-timeout", "%s leaves the health check timeout to its default", tg.Name())
 			}
 			paths = append(paths, tg.Name()+" "+tgPath)
 		}
-		for _, c := range cs {
-			if name != "" && containerName(c) != name {
-				continue
-			}
-			env := map[string]string{}
-			for _, e := range get(c, "environment").list() {
-				k, _ := get(e, "name").str()
-				env[k], _ = get(e, "value").str()
-			}
-			if hp := env["HEALTH_CHECK_PATH"]; hp != "" && tgPath != "" && hp != tgPath {
-				j.fail("probe-mismatch", "the target group probes %s, but the app serves liveness at HEALTH_CHECK_PATH %s", tgPath, hp)
-			}
-			hc := get(c, "healthCheck")
-			if hc.state == absent {
-				continue
-			}
+		if hc := get(c, "healthCheck"); hc.state != absent {
 			cmd := strings.Join(strList(get(hc.v, "command").v), " ")
-			m := probeURL.FindStringSubmatch(cmd)
-			if m == nil {
+			if m := probeURL.FindStringSubmatch(cmd); m == nil {
 				j.undecided("container %s: the health check command requests no URL this check can read", containerName(c))
-				continue
-			}
-			p := m[1]
-			paths = append(paths, "container "+containerName(c)+" "+p)
-			switch {
-			case readinessPath(p):
-				j.fail("readiness-probe", "container %s's health check probes %s, a readiness path: a database outage would make ECS replace every task", containerName(c), p)
-			case tgPath != "" && p != tgPath:
-				j.fail("probe-mismatch", "container %s probes %s, the target group %s: one of them is not the liveness path", containerName(c), p, tgPath)
+			} else {
+				judgePath("container "+containerName(c)+"'s health check", m[1])
+				paths = append(paths, "container "+containerName(c)+" "+m[1])
 			}
 			probe, okP := get(hc.v, "timeout").num()
 			if !okP {

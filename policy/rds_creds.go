@@ -43,8 +43,14 @@ func (d *Document) roleAllows(role *Resource, action, arn string) (allowed, ok b
 	ok = true
 	var docs []value
 	for _, p := range d.rolePolicies().to[role.URN] {
-		if p.Type == tRolePolicy {
+		switch p.Type {
+		case tRolePolicy:
 			docs = append(docs, p.in("policy"))
+		case tAttachment:
+			ps, _ := d.link(p, "policyArn", p.in("policyArn"), tPolicy)
+			for _, x := range ps {
+				docs = append(docs, x.in("policy"))
+			}
 		}
 	}
 	for _, ip := range role.in("inlinePolicies").list() {

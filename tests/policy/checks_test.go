@@ -218,7 +218,9 @@ var checkCases = []checkCase{
 	}, policy.Pass},
 	{"ECS-15", "both probes on the liveness path", noEdit, policy.Pass},
 	{"ECS-15", "target group probes the readiness path", in("tg", "healthCheck.path", "/readyz"), policy.Fail},
-	{"ECS-15", "container probes another path than the target group", container("healthCheck.command", []any{"CMD", "curl", "-f", "--max-time", "2", "http://localhost:8000/readyz"}), policy.Fail},
+	{"ECS-15", "container probes the readiness path", container("healthCheck.command", []any{"CMD", "curl", "-f", "--max-time", "2", "http://localhost:8000/readyz"}), policy.Fail},
+	{"ECS-15", "container probes /livez, the target group HEALTH_CHECK_PATH", container("healthCheck.command", []any{"CMD", "curl", "-f", "http://localhost:8000/livez"}), policy.Pass},
+	{"ECS-15", "target group probes a path the app does not serve as liveness", in("tg", "healthCheck.path", "/api/notes/"), policy.Fail},
 	{"ECS-15", "client timeout outside the probe's", container("healthCheck.timeout", 3.0), policy.Fail},
 	{"ECS-16", "configuration values only", noEdit, policy.Pass},
 	{"ECS-16", "debug off", env("DJANGO_DEBUG", "False"), policy.Pass},
@@ -232,6 +234,12 @@ var checkCases = []checkCase{
 	{"ECR-4", "no tag at all (latest)", container("image", "python"), policy.Fail},
 	{"RDS-11", "DB_SECRET_ARN read at connect time by the task role", noEdit, policy.Pass},
 	{"RDS-11", "password injected at start", container("secrets.0", map[string]any{"name": "DB_PASSWORD", "valueFrom": appSecret + ":password::"}), policy.Fail},
+	{"RDS-11", "task role reads DB_SECRET_ARN through an attached policy of the stack", func(t *testing.T, d *doc) {
+		d.get(t, "task-policy").inputs["policy"] = policyDoc(allow("WriteMedia", []any{"s3:PutObject"}, "arn:aws:s3:::media-bucket/*"))
+		d.add("aws:iam/policy:Policy", "db-secret", "db-secret", map[string]any{"policy": policyDoc(allow("Read", []any{"secretsmanager:GetSecretValue"}, appSecret))},
+			map[string]any{"arn": acct + "policy/db-secret"})
+		d.add(tAttachment, "db-secret-attach", "db-secret-attach", map[string]any{"role": "task", "policyArn": acct + "policy/db-secret"}, nil)
+	}, policy.Pass},
 	{"RDS-11", "task role may not read DB_SECRET_ARN", in("task-policy", "policy", policyDoc(allow("WriteMedia", []any{"s3:PutObject"}, "arn:aws:s3:::media-bucket/*"))), policy.Fail},
 	{"RDS-11", "no database connection", container("environment", []any{}), policy.NotApplicable},
 	{"RDS-12", "an app secret, not the master", noEdit, policy.Pass},
