@@ -23,7 +23,27 @@ func resourcePolicyInputs() map[string]string {
 		"aws:sqs/queuePolicy:QueuePolicy":                    "policy",
 		"aws:sns/topicPolicy:TopicPolicy":                    "policy",
 		"aws:cloudwatch/logResourcePolicy:LogResourcePolicy": "policyDocument",
+		tEndpoint: "policy",
 	}
+}
+
+// endpointPolicyServices are the endpoint services that accept an endpoint
+// policy and reach data (AWS PrivateLink guide, "AWS services that integrate
+// with AWS PrivateLink", the VpcEndpointPolicySupported column): without a
+// policy, the default one lets any principal reach any account's resources
+// through the endpoint.
+func endpointPolicyServices() []string {
+	return []string{"s3", "dynamodb", "ecr.api", "ecr.dkr", "logs", "secretsmanager", "kms", "sts", "sqs", "sns", "ssm"}
+}
+
+// endpointService is a VPC endpoint's service without the
+// "com.amazonaws.<region>." prefix.
+func endpointService(e *Resource) string {
+	svc, _ := e.in("serviceName").str()
+	if parts := strings.Split(svc, "."); len(parts) > 3 {
+		return strings.Join(parts[3:], ".")
+	}
+	return svc
 }
 
 // elbLogAccounts are the Elastic Load Balancing accounts that write ALB
@@ -131,7 +151,7 @@ func judgeResourcePolicy(j *judge, v value, own map[string]bool) {
 	}
 }
 
-// checkResourcePolicies (RES-1) wants no public principal and no foreign account in any resource policy, the ALB log delivery grant excepted by name.
+// checkResourcePolicies (RES-1) wants no public principal and no foreign account in any resource policy (VPC endpoint policies included, and set), the ALB log delivery grant excepted by name.
 func checkResourcePolicies(d *Document, _ string) []Finding {
 	own := d.ownAccounts()
 	inputs := resourcePolicyInputs()
@@ -139,6 +159,12 @@ func checkResourcePolicies(d *Document, _ string) []Finding {
 	var out []Finding
 	for _, r := range d.ByType(types...) {
 		v := r.in(inputs[r.Type])
+		if v.state == absent && r.Type == tEndpoint && slices.Contains(endpointPolicyServices(), endpointService(r)) {
+			j := newJudge(r)
+			j.fail("endpoint-default-policy", "the %s endpoint has the default policy: any principal may reach any account's resources through it", endpointService(r))
+			out = append(out, j.done("")...)
+			continue
+		}
 		if v.state == absent {
 			continue
 		}

@@ -266,6 +266,9 @@ var checkCases = []checkCase{
 	{"RES-1", "the ELB account granted more than log delivery", addStatement("logs-bucket-policy", map[string]any{
 		"Sid": "ELBRead", "Effect": "Allow", "Principal": map[string]any{"AWS": "arn:aws:iam::127311923021:root"},
 		"Action": []any{"s3:GetObject"}, "Resource": []any{"arn:aws:s3:::logs-bucket/*"}}), policy.Fail},
+	{"RES-1", "an endpoint with the default (full access) policy", in("secretsmanager-endpoint", "policy", del), policy.Fail},
+	{"RES-1", "an endpoint policy open to every account", in("s3-endpoint", "policy", policyDoc(map[string]any{
+		"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"})), policy.Fail},
 	{"S3-5", "media access logs to the log bucket", noEdit, policy.Pass},
 	{"S3-5", "no media access logs", drop("media-access-logs"), policy.Fail},
 	{"MON-1", "5xx and latency alarms with actions, deployment alarms roll back", noEdit, policy.Pass},

@@ -53,6 +53,15 @@ func trust(service string) map[string]any {
 		"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": "123456789012"}}}}}
 }
 
+// accountOnly is an endpoint policy limited to the account's principals
+// and resources.
+func accountOnly() map[string]any {
+	return policyDoc(map[string]any{"Sid": "ThisAccountOnly", "Effect": "Allow", "Principal": map[string]any{"AWS": "*"},
+		"Action": "*", "Resource": "*", "Condition": map[string]any{
+			"StringEquals":         map[string]any{"aws:PrincipalAccount": "123456789012"},
+			"StringEqualsIfExists": map[string]any{"aws:ResourceAccount": "123456789012"}}})
+}
+
 func policyDoc(statements ...map[string]any) map[string]any {
 	list := []any{}
 	for _, s := range statements {
@@ -101,10 +110,11 @@ func good() *doc {
 	d.add(tFlowLog, "flow-log", "fl-1", map[string]any{"vpcId": "vpc-1", "logDestination": flowGroup,
 		"logDestinationType": "cloud-watch-logs", "iamRoleArn": acct + "role/flow-role", "trafficType": "ALL"}, nil)
 	d.add(tDefaultSG, "default-sg", "sg-default", map[string]any{"vpcId": "vpc-1"}, nil)
-	d.add(tEndpoint, "s3-endpoint", "vpce-s3", map[string]any{"vpcId": "vpc-1", "serviceName": "com.amazonaws.us-east-1.s3", "vpcEndpointType": "Gateway"}, nil)
+	d.add(tEndpoint, "s3-endpoint", "vpce-s3", map[string]any{"vpcId": "vpc-1", "serviceName": "com.amazonaws.us-east-1.s3", "vpcEndpointType": "Gateway",
+		"policy": accountOnly()}, nil)
 	for _, svc := range []string{"ecr.api", "ecr.dkr", "logs", "secretsmanager"} {
 		d.add(tEndpoint, svc+"-endpoint", "vpce-"+svc, map[string]any{"vpcId": "vpc-1", "serviceName": "com.amazonaws.us-east-1." + svc,
-			"vpcEndpointType": "Interface", "privateDnsEnabled": true}, nil)
+			"vpcEndpointType": "Interface", "privateDnsEnabled": true, "policy": accountOnly()}, nil)
 	}
 
 	d.add(tSG, "alb-sg", "sg-alb", map[string]any{"vpcId": "vpc-1", "description": "load balancer"}, nil)
