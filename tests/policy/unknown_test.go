@@ -37,6 +37,13 @@ func TestUnknownValuesAreNotDecidable(t *testing.T) {
 		{"ECS-13", "target group's ARN unknown, no dependency", in("service", "loadBalancers.0.targetGroupArn", policy.Unknown), policy.NotDecidable},
 		{"RDS-1", "subnet group unknown (critical: fails closed)", in("db", "dbSubnetGroupName", policy.Unknown), policy.Fail},
 		{"LOG-1", "retention unknown", in("container-logs", "retentionInDays", policy.Unknown), policy.NotDecidable},
+		{"IAM-2", "a policy behind a secret (critical: fails closed)", in("task-policy", "policy", policy.Secret), policy.Fail},
+		{"IAM-3", "a trust policy unknown (critical: fails closed)", in("task", "assumeRolePolicy", policy.Unknown), policy.Fail},
+		{"RES-1", "a bucket policy unknown (critical: fails closed)", in("media-bucket-policy", "policy", policy.Unknown), policy.Fail},
+		{"ECS-16", "container definitions unknown (critical: fails closed)", in("task-def", "containerDefinitions", policy.Unknown), policy.Fail},
+		{"ECR-4", "container definitions unknown (high: fails closed)", in("task-def", "containerDefinitions", policy.Unknown), policy.Fail},
+		{"ECS-14", "the service's security groups unknown, no dependency (medium)", in("service", "networkConfiguration.securityGroups", policy.Unknown), policy.NotDecidable},
+		{"MON-1", "deployment alarms unknown (medium)", in("service", "alarms", policy.Unknown), policy.NotDecidable},
 		// A failure elsewhere on the resource still fails: unknowns never hide a known miss.
 		{"RDS-5", "snapshot unknown but deletion protection off", both(in("db", "skipFinalSnapshot", policy.Unknown), in("db", "deletionProtection", false)), policy.Fail},
 	}
