@@ -114,6 +114,9 @@ func (d *Document) launchNeeds(j *judge, svc *Resource) (needs []*Resource, why 
 		if r.label != "" {
 			continue // an inline rule is part of its group
 		}
+		if !r.groupsOK || !r.sourcesOK {
+			j.undecided("whether %s is a rule of the task security group is unknown until the update", r.owner.Name())
+		}
 		for _, g := range append(append([]*Resource{}, r.groups...), r.sources...) {
 			if task[g.URN] {
 				need(r.owner, "a rule of the task security group "+g.Name())
