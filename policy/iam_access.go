@@ -269,6 +269,12 @@ func scopedToSource(keys map[string][]string) bool {
 	return len(keys["aws:sourceaccount"]) > 0 || len(keys["aws:sourcearn"]) > 0
 }
 
+// servicesWithoutSource are service principals that assume roles without
+// aws:SourceAccount or aws:SourceArn in the request (a condition on them
+// breaks the role): EC2 instance profiles (prowler-cloud/prowler#2810,
+// #7021). Their trust is judged by the other rules only.
+func servicesWithoutSource() []string { return []string{"ec2.amazonaws.com"} }
+
 // checkTrust (IAM-3) wants trust policies that admit no principal "*", no foreign account, service principals only with aws:SourceAccount or aws:SourceArn, and web identities only with aud and sub conditions.
 func checkTrust(d *Document, _ string) []Finding {
 	own := d.ownAccounts()
@@ -306,7 +312,7 @@ func checkTrust(d *Document, _ string) []Finding {
 				}
 			}
 			for _, svc := range strList(get(p.v, "Service").v) {
-				if !scopedToSource(keys) {
+				if !scopedToSource(keys) && !slices.Contains(servicesWithoutSource(), svc) {
 					j.failOn([]string{svc}, "confused-deputy", "%s: trusts %s without an aws:SourceAccount or aws:SourceArn condition", label, svc)
 					continue
 				}
