@@ -73,6 +73,9 @@ type Resource struct {
 	// PropertyDependencies maps an input to the URNs its value came from:
 	// the link the controls follow when the value itself is unknown.
 	PropertyDependencies map[string][]string
+	// Dependencies are the URNs the resource waits for: its DependsOn and
+	// the sources of its inputs (what the launch-order control follows).
+	Dependencies []string
 }
 
 // Name is the resource's name, the last part of its URN.
@@ -104,6 +107,7 @@ type wireState struct {
 	RetainOnDelete       bool                `json:"retainOnDelete"`
 	IgnoreChanges        []string            `json:"ignoreChanges"`
 	PropertyDependencies map[string][]string `json:"propertyDependencies"`
+	Dependencies         []string            `json:"dependencies"`
 }
 
 // Read decodes a preview document.
@@ -131,7 +135,7 @@ func Read(r io.Reader) (*Document, error) {
 		d.Resources = append(d.Resources, &Resource{
 			URN: n.URN, Type: n.Type, ID: n.ID, Custom: n.Custom, Parent: n.Parent,
 			Inputs: n.Inputs, Outputs: n.Outputs, Protect: n.Protect, RetainOnDelete: n.RetainOnDelete,
-			IgnoreChanges: n.IgnoreChanges, PropertyDependencies: n.PropertyDependencies,
+			IgnoreChanges: n.IgnoreChanges, PropertyDependencies: n.PropertyDependencies, Dependencies: n.Dependencies,
 		})
 	}
 	if len(d.Resources) == 0 {

@@ -182,3 +182,36 @@ func urnSet(rs []*Resource) map[string]bool {
 	}
 	return m
 }
+
+// wantBool fails with code unless the input is want; unset counts as dflt.
+func wantBool(j *judge, r *Resource, path string, want, dflt bool, code string) {
+	v := r.in(path)
+	if j.unreadable(v, path) {
+		return
+	}
+	b, ok := v.boolean()
+	if !ok {
+		b = dflt
+	}
+	if b != want {
+		j.fail(code, "%s is %v", path, b)
+	}
+}
+
+// fmtNum prints a numeric value without a trailing ".0", "-" when absent.
+func fmtNum(v value) string {
+	if n, ok := v.num(); ok {
+		return fmt.Sprintf("%g", n)
+	}
+	if s, ok := v.str(); ok {
+		return s
+	}
+	return "-"
+}
+
+func orText(s, dflt string) string {
+	if s == "" {
+		return dflt
+	}
+	return s
+}

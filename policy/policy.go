@@ -1,11 +1,15 @@
 // Package policy is the project's security and reliability controls as code:
-// one check per row of CONTROLS.md that can be judged from a stack's
-// resources, evaluated on a `pulumi preview --json` document.
+// one check per row of CONTROLS.md (the repository's copy, policy/CONTROLS.md)
+// that can be judged from a stack's resources, evaluated on a
+// `pulumi preview --json` document.
 //
 // It reads preview documents only, never the component types, so the same
 // checks judge cmd/synth's offline preview and a real preview from a user's
 // CI. Values a real preview cannot show (the unknown placeholder, "[secret]")
-// make a check NotDecidable, never Pass. Documented trade-offs and known
+// make a check NotDecidable, never Pass; on a critical or high control that
+// is a Fail with the reason (Control.FailsClosed), so a first deploy's real
+// preview, where container definitions and policies are unknown, fails those
+// controls until the values are known. Documented trade-offs and known
 // checker conflicts are named Exceptions, data the report shows, not silence.
 //
 //	doc, err := policy.Read(os.Stdin)
@@ -36,7 +40,9 @@ const (
 	// documents; the finding carries the exception's name and reason.
 	Excepted Verdict = "exception"
 	// NotDecidable: a value the check needs is unknown or secret in the
-	// preview; the control is neither met nor failed.
+	// preview; the control is neither met nor failed. Only medium and low
+	// controls keep it: a critical or high control fails closed instead
+	// (Control.FailsClosed).
 	NotDecidable Verdict = "not decidable"
 	// Fail: the resource misses the control and no exception applies.
 	Fail Verdict = "fail"
@@ -97,6 +103,13 @@ func (c *Control) Requirement(profile string) Requirement {
 	}
 	return c.Production
 }
+
+// FailsClosed reports whether a finding the check cannot decide fails the
+// control: for critical and high controls (those guarding access, secrets
+// and data) a value hidden from the preview (a secret, an unknown, a policy
+// the preview cannot show) is a Fail with the reason, never a pass
+// (CONTROLS.md, "Undecidable is not a pass").
+func (c *Control) FailsClosed() bool { return c.Severity == Critical || c.Severity == High }
 
 // Finding is the verdict of one control on one resource.
 type Finding struct {
@@ -161,6 +174,10 @@ func EvaluateWith(d *Document, controls []*Control, exceptions []Exception) *Rep
 		for i := range found {
 			f := &found[i]
 			f.Control = c.ID
+			if f.Verdict == NotDecidable && c.FailsClosed() {
+				f.Verdict, f.Code = Fail, "not-decidable"
+				f.Reason = "not decidable, and a " + string(c.Severity) + " control fails closed: " + f.Reason
+			}
 			if f.Verdict == Fail {
 				for _, e := range exceptions {
 					if e.covers(f, rep.Profile) {
@@ -293,6 +310,7 @@ func JudgedElsewhere() []Judged {
 		{"ECS-13", "drain and shutdown chain (app half)", "app/tests/test_gunicorn_conf.py test_drain_chain_defaults (gunicorn defaults); the infrastructure half is checked here"},
 		{"DATA-2", "stable identities", "tests/datasafety TestStatefulURNsAreStable (a golden list of stateful URNs; one preview cannot show a URN change)"},
 		{"DJ-1", "Django deploy checks", "app/tests/test_settings.py test_check_deploy_only_w008"},
+		{"CI-1", "pull-request code never sees production credentials", "tests/workflows TestPullRequestCodeSeesNoProductionCredentials (the workflows, which a preview does not show)"},
 		{"DJ-2", "proxy awareness", "app/tests/test_settings.py test_service_values_reach_settings (SECURE_PROXY_SSL_HEADER); app/tests/test_gunicorn_conf.py test_other_defaults (forwarded_allow_ips); app/tests/test_live.py test_healthz_with_task_ip_as_host"},
 	}
 }

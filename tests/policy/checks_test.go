@@ -35,6 +35,23 @@ func both(edits ...func(t *testing.T, d *doc)) func(t *testing.T, d *doc) {
 
 var noEdit = func(*testing.T, *doc) {}
 
+// undepend removes the named dependency from a fixture resource.
+func undepend(name, dep string) func(t *testing.T, d *doc) {
+	return func(t *testing.T, d *doc) {
+		r := d.get(t, name)
+		var keep []string
+		for _, x := range r.dependsOn {
+			if x != dep {
+				keep = append(keep, x)
+			}
+		}
+		r.dependsOn = keep
+	}
+}
+
+// masterSecret is an RDS-managed master secret's ARN.
+const masterSecret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0a1b2c3d-abc123"
+
 // checkCases holds, for every control, fixtures that pass it and fixtures
 // that fail it: a check that cannot fail, or cannot pass, breaks the table.
 var checkCases = []checkCase{
@@ -175,6 +192,9 @@ var checkCases = []checkCase{
 		policyDoc(allow("EcrLogin", []any{"ecr:GetAuthorizationToken", "secretsmanager:GetSecretValue"}, "*"))), policy.Fail},
 	{"IAM-1", "account-wide ARN", in("task-policy", "policy", policyDoc(allow("Any", []any{"s3:GetObject"}, "arn:aws:s3:::*"))), policy.Fail},
 	{"IAM-1", "task role trusts another service", in("task", "assumeRolePolicy", trust("ec2.amazonaws.com")), policy.Fail},
+	{"IAM-1", "an attached customer-managed policy the preview cannot show (fails closed)", func(t *testing.T, d *doc) {
+		d.add(tAttachment, "custom", "custom", map[string]any{"role": "task", "policyArn": acct + "policy/Custom"}, nil)
+	}, policy.Fail},
 	{"IAM-1", "AWS managed admin policy", func(t *testing.T, d *doc) {
 		d.add(tAttachment, "admin", "admin", map[string]any{"role": "task", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}, nil)
 	}, policy.Fail},
@@ -184,6 +204,77 @@ var checkCases = []checkCase{
 	{"DATA-1", "database and media protected", noEdit, policy.Pass},
 	{"DATA-1", "database not protected", func(t *testing.T, d *doc) { d.get(t, "db").protect = false }, policy.Fail},
 	{"DATA-1", "media not retained", func(t *testing.T, d *doc) { d.get(t, "media").retain = false }, policy.Fail},
+	{"ECS-14", "service waits for policies, rules, endpoints, capacity providers", noEdit, policy.Pass},
+	{"ECS-14", "service does not wait for the execution role's policy", undepend("service", "exec-policy"), policy.Fail},
+	{"ECS-14", "service does not wait for the task group's ingress", undepend("service", "tasks-from-alb"), policy.Fail},
+	{"ECS-14", "service does not wait for an interface endpoint", undepend("service", "logs-endpoint"), policy.Fail},
+	{"ECS-14", "service does not wait for the capacity providers", undepend("service", "capacity"), policy.Fail},
+	{"ECS-14", "waits through the task definition (transitively)", func(t *testing.T, d *doc) {
+		undepend("service", "exec-policy")(t, d)
+		td := d.get(t, "task-def")
+		td.dependsOn = append(td.dependsOn, "exec-policy")
+		svc := d.get(t, "service")
+		svc.dependsOn = append(svc.dependsOn, "task-def")
+	}, policy.Pass},
+	{"ECS-15", "both probes on the liveness path", noEdit, policy.Pass},
+	{"ECS-15", "target group probes the readiness path", in("tg", "healthCheck.path", "/readyz"), policy.Fail},
+	{"ECS-15", "container probes the readiness path", container("healthCheck.command", []any{"CMD", "curl", "-f", "--max-time", "2", "http://localhost:8000/readyz"}), policy.Fail},
+	{"ECS-15", "container probes /livez, the target group HEALTH_CHECK_PATH", container("healthCheck.command", []any{"CMD", "curl", "-f", "http://localhost:8000/livez"}), policy.Pass},
+	{"ECS-15", "target group probes a path the app does not serve as liveness", in("tg", "healthCheck.path", "/api/notes/"), policy.Fail},
+	{"ECS-15", "client timeout outside the probe's", container("healthCheck.timeout", 3.0), policy.Fail},
+	{"ECS-16", "configuration values only", noEdit, policy.Pass},
+	{"ECS-16", "debug off", env("DJANGO_DEBUG", "False"), policy.Pass},
+	{"ECS-16", "password literal under a secret-like name", env("DB_PASSWORD", "hunter2"), policy.Fail},
+	{"ECS-17", "drops ALL, adds nothing", noEdit, policy.Pass},
+	{"ECS-17", "no capabilities dropped", container("linuxParameters", del), policy.Fail},
+	{"ECR-4", "pinned by digest", noEdit, policy.Pass},
+	{"ECR-4", "immutable tag of the stack's repository", container("image", "123456789012.dkr.ecr.us-east-1.amazonaws.com/repo:abc123"), policy.Pass},
+	{"ECR-4", "tag of the stack's repository made mutable", both(container("image", "123456789012.dkr.ecr.us-east-1.amazonaws.com/repo:abc123"),
+		in("repository", "imageTagMutability", "MUTABLE")), policy.Fail},
+	{"ECR-4", "no tag at all (latest)", container("image", "python"), policy.Fail},
+	{"RDS-11", "DB_SECRET_ARN read at connect time by the task role", noEdit, policy.Pass},
+	{"RDS-11", "password injected at start", container("secrets.0", map[string]any{"name": "DB_PASSWORD", "valueFrom": appSecret + ":password::"}), policy.Fail},
+	{"RDS-11", "task role reads DB_SECRET_ARN through an attached policy of the stack", func(t *testing.T, d *doc) {
+		d.get(t, "task-policy").inputs["policy"] = policyDoc(allow("WriteMedia", []any{"s3:PutObject"}, "arn:aws:s3:::media-bucket/*"))
+		d.add("aws:iam/policy:Policy", "db-secret", "db-secret", map[string]any{"policy": policyDoc(allow("Read", []any{"secretsmanager:GetSecretValue"}, appSecret))},
+			map[string]any{"arn": acct + "policy/db-secret"})
+		d.add(tAttachment, "db-secret-attach", "db-secret-attach", map[string]any{"role": "task", "policyArn": acct + "policy/db-secret"}, nil)
+	}, policy.Pass},
+	{"RDS-11", "task role may not read DB_SECRET_ARN", in("task-policy", "policy", policyDoc(allow("WriteMedia", []any{"s3:PutObject"}, "arn:aws:s3:::media-bucket/*"))), policy.Fail},
+	{"RDS-11", "no database connection", container("environment", []any{}), policy.NotApplicable},
+	{"RDS-12", "an app secret, not the master", noEdit, policy.Pass},
+	{"RDS-12", "DB_SECRET_ARN names the RDS master secret", both(container("environment.3", map[string]any{"name": "DB_SECRET_ARN", "value": masterSecret})), policy.Fail},
+	{"RDS-12", "DB_PASSWORD from the RDS master secret", container("secrets.0", map[string]any{"name": "DB_PASSWORD", "valueFrom": masterSecret + ":password::"}), policy.Fail},
+	{"IAM-2", "secrets, keys and roles named", noEdit, policy.Pass},
+	{"IAM-2", "GetSecretValue on a prefix of named secrets", addStatement("task-policy", allow("Prefix", []any{"secretsmanager:GetSecretValue"},
+		"arn:aws:secretsmanager:us-east-1:123456789012:secret:app-*")), policy.Pass},
+	{"IAM-2", "AWS managed execution role policy", func(t *testing.T, d *doc) {
+		d.add(tAttachment, "exec-managed", "exec-managed", map[string]any{"role": "exec", "policyArn": policy.ManagedExecutionRolePolicy}, nil)
+	}, policy.Pass},
+	{"IAM-3", "service principals with aws:SourceAccount", noEdit, policy.Pass},
+	{"IAM-3", "GitHub OIDC scoped to a repository's environment", addRole("deploy", map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+		"Effect": "Allow", "Principal": map[string]any{"Federated": acct + "oidc-provider/token.actions.githubusercontent.com"},
+		"Action": "sts:AssumeRoleWithWebIdentity",
+		"Condition": map[string]any{"StringEquals": map[string]any{"token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+			"token.actions.githubusercontent.com:sub": "repo:acme/shop:environment:production"}}}}}), policy.Pass},
+	{"IAM-3", "service principal without a source condition", in("task", "assumeRolePolicy", map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+		"Effect": "Allow", "Principal": map[string]any{"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}}}), policy.Fail},
+	{"RES-1", "TLS-only bucket policies", noEdit, policy.Pass},
+	{"RES-1", "ALB log delivery grant (named exception)", addStatement("logs-bucket-policy", map[string]any{
+		"Sid": "ELBAccessLogsWrite", "Effect": "Allow", "Principal": map[string]any{"AWS": "arn:aws:iam::127311923021:root"},
+		"Action": []any{"s3:PutObject"}, "Resource": []any{"arn:aws:s3:::logs-bucket/alb/AWSLogs/123456789012/*"}}), policy.Excepted},
+	{"RES-1", "the ELB account granted more than log delivery", addStatement("logs-bucket-policy", map[string]any{
+		"Sid": "ELBRead", "Effect": "Allow", "Principal": map[string]any{"AWS": "arn:aws:iam::127311923021:root"},
+		"Action": []any{"s3:GetObject"}, "Resource": []any{"arn:aws:s3:::logs-bucket/*"}}), policy.Fail},
+	{"RES-1", "an endpoint with the default (full access) policy", in("secretsmanager-endpoint", "policy", del), policy.Fail},
+	{"RES-1", "an endpoint policy open to every account", in("s3-endpoint", "policy", policyDoc(map[string]any{
+		"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"})), policy.Fail},
+	{"S3-5", "media access logs to the log bucket", noEdit, policy.Pass},
+	{"S3-5", "no media access logs", drop("media-access-logs"), policy.Fail},
+	{"MON-1", "5xx and latency alarms with actions, deployment alarms roll back", noEdit, policy.Pass},
+	{"MON-1", "no latency alarm", drop("latency"), policy.Fail},
+	{"MON-1", "alarm without actions", in("http-5xx", "alarmActions", []any{}), policy.Fail},
+	{"MON-1", "deployment alarms do not roll back", in("service", "alarms.rollback", false), policy.Fail},
 }
 
 // TestEveryCheckPassesAndFails runs each fixture and asserts its control's
@@ -209,6 +300,9 @@ func TestEveryCheckPassesAndFails(t *testing.T) {
 		case policy.Fail:
 			fails[c.control] = true
 		}
+	}
+	for _, c := range attacks { // run by TestAttacksFail
+		fails[c.control] = true
 	}
 	for _, ctl := range policy.Controls() {
 		if !passes[ctl.ID] {

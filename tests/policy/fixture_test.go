@@ -2,31 +2,34 @@ package policy_test
 
 // Type tokens of the fixture.
 const (
-	tVpc           = "awsx:ec2:Vpc"
-	tLogGroup      = "aws:cloudwatch/logGroup:LogGroup"
-	tFlowLog       = "aws:ec2/flowLog:FlowLog"
-	tRole          = "aws:iam/role:Role"
-	tRolePolicy    = "aws:iam/rolePolicy:RolePolicy"
-	tAttachment    = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
-	tDefaultSG     = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
-	tEndpoint      = "aws:ec2/vpcEndpoint:VpcEndpoint"
-	tSG            = "aws:ec2/securityGroup:SecurityGroup"
-	tIngress       = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-	tEgress        = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-	tLB            = "aws:lb/loadBalancer:LoadBalancer"
-	tTG            = "aws:lb/targetGroup:TargetGroup"
-	tListener      = "aws:lb/listener:Listener"
-	tCluster       = "aws:ecs/cluster:Cluster"
-	tTaskDef       = "aws:ecs/taskDefinition:TaskDefinition"
-	tService       = "aws:ecs/service:Service"
-	tScalingTarget = "aws:appautoscaling/target:Target"
-	tScalingPolicy = "aws:appautoscaling/policy:Policy"
-	tRepo          = "aws:ecr/repository:Repository"
-	tRepoLifecycle = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
-	tDB            = "aws:rds/instance:Instance"
-	tSubnetGroup   = "aws:rds/subnetGroup:SubnetGroup"
-	tParamGroup    = "aws:rds/parameterGroup:ParameterGroup"
-	tBucket        = "aws:s3/bucketV2:BucketV2"
+	tVpc               = "awsx:ec2:Vpc"
+	tLogGroup          = "aws:cloudwatch/logGroup:LogGroup"
+	tFlowLog           = "aws:ec2/flowLog:FlowLog"
+	tRole              = "aws:iam/role:Role"
+	tRolePolicy        = "aws:iam/rolePolicy:RolePolicy"
+	tAttachment        = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+	tDefaultSG         = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+	tEndpoint          = "aws:ec2/vpcEndpoint:VpcEndpoint"
+	tSG                = "aws:ec2/securityGroup:SecurityGroup"
+	tIngress           = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+	tEgress            = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+	tLB                = "aws:lb/loadBalancer:LoadBalancer"
+	tTG                = "aws:lb/targetGroup:TargetGroup"
+	tListener          = "aws:lb/listener:Listener"
+	tCluster           = "aws:ecs/cluster:Cluster"
+	tTaskDef           = "aws:ecs/taskDefinition:TaskDefinition"
+	tService           = "aws:ecs/service:Service"
+	tScalingTarget     = "aws:appautoscaling/target:Target"
+	tScalingPolicy     = "aws:appautoscaling/policy:Policy"
+	tRepo              = "aws:ecr/repository:Repository"
+	tRepoLifecycle     = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
+	tDB                = "aws:rds/instance:Instance"
+	tSubnetGroup       = "aws:rds/subnetGroup:SubnetGroup"
+	tParamGroup        = "aws:rds/parameterGroup:ParameterGroup"
+	tBucket            = "aws:s3/bucketV2:BucketV2"
+	tBucketLogging     = "aws:s3/bucketLoggingV2:BucketLoggingV2"
+	tMetricAlarm       = "aws:cloudwatch/metricAlarm:MetricAlarm"
+	tCapacityProviders = "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"
 )
 
 const (
@@ -38,12 +41,25 @@ const (
 	tgArn     = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/1"
 	tdArn     = "arn:aws:ecs:us-east-1:123456789012:task-definition/app:1"
 	secretArn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:key-abc"
+	appSecret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app-db-abc"
+	digest    = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 	flowGroup = "arn:aws:logs:us-east-1:123456789012:log-group:flow-logs"
 )
 
+// trust is a service role's trust policy, scoped to the account (IAM-3).
 func trust(service string) map[string]any {
 	return map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
-		"Effect": "Allow", "Principal": map[string]any{"Service": service}, "Action": []any{"sts:AssumeRole"}}}}
+		"Effect": "Allow", "Principal": map[string]any{"Service": service}, "Action": []any{"sts:AssumeRole"},
+		"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": "123456789012"}}}}}
+}
+
+// accountOnly is an endpoint policy limited to the account's principals
+// and resources.
+func accountOnly() map[string]any {
+	return policyDoc(map[string]any{"Sid": "ThisAccountOnly", "Effect": "Allow", "Principal": map[string]any{"AWS": "*"},
+		"Action": "*", "Resource": "*", "Condition": map[string]any{
+			"StringEquals":         map[string]any{"aws:PrincipalAccount": "123456789012"},
+			"StringEqualsIfExists": map[string]any{"aws:ResourceAccount": "123456789012"}}})
 }
 
 func policyDoc(statements ...map[string]any) map[string]any {
@@ -94,10 +110,11 @@ func good() *doc {
 	d.add(tFlowLog, "flow-log", "fl-1", map[string]any{"vpcId": "vpc-1", "logDestination": flowGroup,
 		"logDestinationType": "cloud-watch-logs", "iamRoleArn": acct + "role/flow-role", "trafficType": "ALL"}, nil)
 	d.add(tDefaultSG, "default-sg", "sg-default", map[string]any{"vpcId": "vpc-1"}, nil)
-	d.add(tEndpoint, "s3-endpoint", "vpce-s3", map[string]any{"vpcId": "vpc-1", "serviceName": "com.amazonaws.us-east-1.s3", "vpcEndpointType": "Gateway"}, nil)
+	d.add(tEndpoint, "s3-endpoint", "vpce-s3", map[string]any{"vpcId": "vpc-1", "serviceName": "com.amazonaws.us-east-1.s3", "vpcEndpointType": "Gateway",
+		"policy": accountOnly()}, nil)
 	for _, svc := range []string{"ecr.api", "ecr.dkr", "logs", "secretsmanager"} {
 		d.add(tEndpoint, svc+"-endpoint", "vpce-"+svc, map[string]any{"vpcId": "vpc-1", "serviceName": "com.amazonaws.us-east-1." + svc,
-			"vpcEndpointType": "Interface", "privateDnsEnabled": true}, nil)
+			"vpcEndpointType": "Interface", "privateDnsEnabled": true, "policy": accountOnly()}, nil)
 	}
 
 	d.add(tSG, "alb-sg", "sg-alb", map[string]any{"vpcId": "vpc-1", "description": "load balancer"}, nil)
@@ -114,6 +131,7 @@ func good() *doc {
 	media := d.add(tBucket, "media", "media-bucket", map[string]any{}, map[string]any{"bucket": "media-bucket", "arn": "arn:aws:s3:::media-bucket"})
 	media.protect, media.retain = true, true
 	bucketParts(d, "media-bucket")
+	d.add(tBucketLogging, "media-access-logs", "media-bucket", map[string]any{"bucket": "media-bucket", "targetBucket": "logs-bucket", "targetPrefix": "media/"}, nil)
 	d.add("aws:s3/bucketVersioningV2:BucketVersioningV2", "media-versioning", "v-1",
 		map[string]any{"bucket": "media-bucket", "versioningConfiguration": map[string]any{"status": "Enabled"}}, nil)
 	d.add("aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", "media-lifecycle", "l-1",
@@ -125,7 +143,7 @@ func good() *doc {
 		"enableDeletionProtection": true, "idleTimeout": 60.0, "accessLogs": map[string]any{"bucket": "logs-bucket", "enabled": true, "prefix": "alb"}},
 		map[string]any{"arn": lbArn})
 	d.add(tTG, "tg", tgArn, map[string]any{"protocol": "HTTP", "port": 8000.0, "targetType": "ip", "vpcId": "vpc-1", "deregistrationDelay": 30.0,
-		"healthCheck": map[string]any{"enabled": true, "path": "/healthz", "matcher": "200", "healthyThreshold": 2.0, "unhealthyThreshold": 3.0, "interval": 15.0}},
+		"healthCheck": map[string]any{"enabled": true, "path": "/healthz", "matcher": "200", "healthyThreshold": 2.0, "unhealthyThreshold": 3.0, "interval": 15.0, "timeout": 5.0}},
 		map[string]any{"arn": tgArn})
 	d.add(tListener, "http", "l-http", map[string]any{"loadBalancerArn": lbArn, "port": 80.0, "protocol": "HTTP",
 		"defaultActions": []any{map[string]any{"type": "redirect", "redirect": map[string]any{"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}}}, nil)
@@ -134,7 +152,9 @@ func good() *doc {
 		"defaultActions": []any{map[string]any{"type": "forward", "targetGroupArn": tgArn}}}, nil)
 
 	d.add(tCluster, "cluster", "arn:aws:ecs:us-east-1:123456789012:cluster/cluster",
-		map[string]any{"settings": []any{map[string]any{"name": "containerInsights", "value": "enabled"}}}, map[string]any{"name": "cluster"})
+		map[string]any{"settings": []any{map[string]any{"name": "containerInsights", "value": "enabled"}}},
+		map[string]any{"name": "cluster", "arn": "arn:aws:ecs:us-east-1:123456789012:cluster/cluster"})
+	d.add(tCapacityProviders, "capacity", "cluster", map[string]any{"clusterName": "cluster", "capacityProviders": []any{"FARGATE", "FARGATE_SPOT"}}, nil)
 	d.add(tLogGroup, "container-logs", "container-logs", map[string]any{"retentionInDays": 365.0}, map[string]any{"name": "container-logs"})
 	d.add(tRole, "exec", "exec", map[string]any{"assumeRolePolicy": trust("ecs-tasks.amazonaws.com")}, map[string]any{"arn": execArn})
 	d.add(tRole, "task", "task", map[string]any{"assumeRolePolicy": trust("ecs-tasks.amazonaws.com")}, map[string]any{"arn": taskArn})
@@ -144,15 +164,21 @@ func good() *doc {
 		allow("ReadSecrets", []any{"secretsmanager:GetSecretValue"}, secretArn))}, nil)
 	d.add(tRolePolicy, "task-policy", "task:task-policy", map[string]any{"role": "task", "policy": policyDoc(
 		allow("ListMedia", []any{"s3:ListBucket"}, "arn:aws:s3:::media-bucket"),
-		allow("WriteMedia", []any{"s3:GetObject", "s3:PutObject"}, "arn:aws:s3:::media-bucket/*"))}, nil)
+		allow("WriteMedia", []any{"s3:GetObject", "s3:PutObject"}, "arn:aws:s3:::media-bucket/*"),
+		allow("ReadDatabaseSecret", []any{"secretsmanager:GetSecretValue"}, appSecret))}, nil)
 	d.add(tTaskDef, "task-def", "app", map[string]any{"family": "app", "networkMode": "awsvpc", "cpu": "1024", "memory": "2048",
 		"executionRoleArn": execArn, "taskRoleArn": taskArn, "volumes": []any{map[string]any{"name": "tmp"}},
 		"containerDefinitions": []any{map[string]any{
-			"name": "web", "image": "repo@sha256:1", "user": "10001:10001", "readonlyRootFilesystem": true, "privileged": false,
+			"name": "web", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/repo@" + digest, "user": "10001:10001", "readonlyRootFilesystem": true, "privileged": false,
+			"linuxParameters": map[string]any{"initProcessEnabled": true, "capabilities": map[string]any{"drop": []any{"ALL"}}},
+			"healthCheck": map[string]any{"command": []any{"CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"},
+				"interval": 15.0, "timeout": 5.0, "retries": 3.0},
 			"stopTimeout": 30.0,
 			"mountPoints": []any{map[string]any{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": false}},
-			"environment": []any{map[string]any{"name": "GUNICORN_KEEPALIVE", "value": "75"}, map[string]any{"name": "GUNICORN_GRACEFUL_TIMEOUT", "value": "25"}},
-			"secrets":     []any{map[string]any{"name": "DJANGO_SECRET_KEY", "valueFrom": secretArn}},
+			"environment": []any{map[string]any{"name": "GUNICORN_KEEPALIVE", "value": "75"}, map[string]any{"name": "GUNICORN_GRACEFUL_TIMEOUT", "value": "25"},
+				map[string]any{"name": "DB_HOST", "value": "db.example.internal"}, map[string]any{"name": "DB_SECRET_ARN", "value": appSecret},
+				map[string]any{"name": "HEALTH_CHECK_PATH", "value": "/healthz"}},
+			"secrets": []any{map[string]any{"name": "DJANGO_SECRET_KEY", "valueFrom": secretArn}},
 			"logConfiguration": map[string]any{"logDriver": "awslogs", "options": map[string]any{
 				"awslogs-group": "container-logs", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "web"}},
 		}}}, map[string]any{"arn": tdArn})
@@ -164,6 +190,16 @@ func good() *doc {
 		"networkConfiguration": map[string]any{"assignPublicIp": false, "securityGroups": []any{"sg-task"}, "subnets": []any{"subnet-priv1", "subnet-priv2"}},
 	}, map[string]any{"name": "service"})
 	svc.ignore = []string{"desiredCount"}
+	set(svc.inputs, "alarms", map[string]any{"enable": true, "rollback": true, "alarmNames": []any{"http-5xx", "latency"}})
+	// The service waits for what a task needs at launch (ECS-14).
+	for _, dep := range []string{"exec-policy", "task-policy", "tasks-from-alb", "db-from-tasks", "alb-to-tasks", "capacity",
+		"ecr.api-endpoint", "ecr.dkr-endpoint", "logs-endpoint", "secretsmanager-endpoint"} {
+		svc.dependsOn = append(svc.dependsOn, dep)
+	}
+	for name, metric := range map[string]string{"http-5xx": "HTTPCode_Target_5XX_Count", "latency": "TargetResponseTime"} {
+		d.add(tMetricAlarm, name, name, map[string]any{"name": name, "namespace": "AWS/ApplicationELB", "metricName": metric,
+			"alarmActions": []any{"arn:aws:sns:us-east-1:123456789012:alerts"}}, map[string]any{"name": name})
+	}
 	d.add(tScalingTarget, "scaling", "service/cluster/service", map[string]any{"resourceId": "service/cluster/service",
 		"scalableDimension": "ecs:service:DesiredCount", "serviceNamespace": "ecs", "minCapacity": 2.0, "maxCapacity": 10.0}, nil)
 	for name, metric := range map[string]string{"cpu-scaling": "ECSServiceAverageCPUUtilization", "requests-scaling": "ALBRequestCountPerTarget"} {

@@ -57,6 +57,7 @@ type res struct {
 	protect, retain bool
 	ignore          []string
 	deps            map[string][]string
+	dependsOn       []string // names of resources of the document it waits for
 }
 
 func (r *res) urn() string { return "urn:pulumi:test::djangofargate::" + r.typ + "::" + r.name }
@@ -111,6 +112,10 @@ func (d *doc) bytes(t *testing.T) []byte {
 	t.Helper()
 	steps := []any{map[string]any{"op": "create", "urn": "urn:pulumi:test::djangofargate::pulumi:pulumi:Stack::djangofargate-test",
 		"newState": map[string]any{"type": "pulumi:pulumi:Stack", "urn": "urn:pulumi:test::djangofargate::pulumi:pulumi:Stack::djangofargate-test"}}}
+	urns := map[string]string{}
+	for _, r := range d.rs {
+		urns[r.name] = r.urn()
+	}
 	for _, r := range d.rs {
 		in := map[string]any{}
 		for k, v := range r.inputs {
@@ -128,6 +133,13 @@ func (d *doc) bytes(t *testing.T) []byte {
 		if r.id != "" {
 			ns["id"] = r.id
 		}
+		var deps []string
+		for _, n := range r.dependsOn {
+			if u, ok := urns[n]; ok {
+				deps = append(deps, u)
+			}
+		}
+		ns["dependencies"] = deps
 		steps = append(steps, map[string]any{"op": "create", "urn": r.urn(), "newState": ns})
 	}
 	b, err := json.Marshal(map[string]any{"config": d.config, "steps": steps})

@@ -8,21 +8,22 @@ import (
 )
 
 // TestUnknownValuesAreNotDecidable: a value a check needs that the preview
-// shows as unknown or secret makes the control not decidable, never pass;
-// a link whose value is unknown is followed through propertyDependencies.
+// shows as unknown or secret makes the control not decidable, never pass,
+// and a critical or high control fails closed on it; a link whose value is
+// unknown is followed through propertyDependencies.
 func TestUnknownValuesAreNotDecidable(t *testing.T) {
 	cases := []struct {
 		control, name string
 		edit          func(t *testing.T, d *doc)
 		want          policy.Verdict
 	}{
-		{"ECS-2", "container definitions unknown", in("task-def", "containerDefinitions", policy.Unknown), policy.NotDecidable},
-		{"ECS-9", "container definitions secret", in("task-def", "containerDefinitions", policy.Secret), policy.NotDecidable},
+		{"ECS-2", "container definitions unknown (high: fails closed)", in("task-def", "containerDefinitions", policy.Unknown), policy.Fail},
+		{"ECS-9", "container definitions secret (high: fails closed)", in("task-def", "containerDefinitions", policy.Secret), policy.Fail},
 		{"RDS-3", "multiAz secret", in("db", "multiAz", policy.Secret), policy.NotDecidable},
-		{"RDS-2", "storageEncrypted unknown", in("db", "storageEncrypted", policy.Unknown), policy.NotDecidable},
+		{"RDS-2", "storageEncrypted unknown (high: fails closed)", in("db", "storageEncrypted", policy.Unknown), policy.Fail},
 		{"ELB-3", "dropInvalidHeaderFields unknown", in("alb", "dropInvalidHeaderFields", policy.Unknown), policy.NotDecidable},
 		{"NET-3", "NAT strategy unknown", in("vpc", "natGateways.strategy", policy.Unknown), policy.NotDecidable},
-		{"IAM-1", "task policy unknown", in("task-policy", "policy", policy.Unknown), policy.NotDecidable},
+		{"IAM-1", "task policy unknown (critical: fails closed)", in("task-policy", "policy", policy.Unknown), policy.Fail},
 		{"S3-4", "which bucket the app writes is unknown", both(in("task-policy", "policy", policy.Unknown), in("exec-policy", "policy",
 			policyDoc(allow("Pull", []any{"ecr:BatchGetImage"}, repoArn)))), policy.NotDecidable},
 		{"NET-1", "flow log's VPC unknown, no dependency", in("flow-log", "vpcId", policy.Unknown), policy.NotDecidable},
@@ -31,11 +32,18 @@ func TestUnknownValuesAreNotDecidable(t *testing.T) {
 			set(fl.inputs, "vpcId", policy.Unknown)
 			fl.deps = map[string][]string{"vpcId": {d.get(t, "vpc").urn()}}
 		}, policy.Pass},
-		{"NET-4", "rule's group unknown", in("db-from-tasks", "securityGroupId", policy.Unknown), policy.NotDecidable},
-		{"ECS-1", "subnets unknown", in("service", "networkConfiguration.subnets", []any{policy.Unknown, "subnet-priv2"}), policy.NotDecidable},
+		{"NET-4", "rule's group unknown (critical: fails closed)", in("db-from-tasks", "securityGroupId", policy.Unknown), policy.Fail},
+		{"ECS-1", "subnets unknown (critical: fails closed)", in("service", "networkConfiguration.subnets", []any{policy.Unknown, "subnet-priv2"}), policy.Fail},
 		{"ECS-13", "target group's ARN unknown, no dependency", in("service", "loadBalancers.0.targetGroupArn", policy.Unknown), policy.NotDecidable},
-		{"RDS-1", "subnet group unknown", in("db", "dbSubnetGroupName", policy.Unknown), policy.NotDecidable},
+		{"RDS-1", "subnet group unknown (critical: fails closed)", in("db", "dbSubnetGroupName", policy.Unknown), policy.Fail},
 		{"LOG-1", "retention unknown", in("container-logs", "retentionInDays", policy.Unknown), policy.NotDecidable},
+		{"IAM-2", "a policy behind a secret (critical: fails closed)", in("task-policy", "policy", policy.Secret), policy.Fail},
+		{"IAM-3", "a trust policy unknown (critical: fails closed)", in("task", "assumeRolePolicy", policy.Unknown), policy.Fail},
+		{"RES-1", "a bucket policy unknown (critical: fails closed)", in("media-bucket-policy", "policy", policy.Unknown), policy.Fail},
+		{"ECS-16", "container definitions unknown (critical: fails closed)", in("task-def", "containerDefinitions", policy.Unknown), policy.Fail},
+		{"ECR-4", "container definitions unknown (high: fails closed)", in("task-def", "containerDefinitions", policy.Unknown), policy.Fail},
+		{"ECS-14", "the service's security groups unknown, no dependency (medium)", in("service", "networkConfiguration.securityGroups", policy.Unknown), policy.NotDecidable},
+		{"MON-1", "deployment alarms unknown (medium)", in("service", "alarms", policy.Unknown), policy.NotDecidable},
 		// A failure elsewhere on the resource still fails: unknowns never hide a known miss.
 		{"RDS-5", "snapshot unknown but deletion protection off", both(in("db", "skipFinalSnapshot", policy.Unknown), in("db", "deletionProtection", false)), policy.Fail},
 	}
@@ -99,8 +107,8 @@ const realPreview = `{
 }`
 
 // TestRealPreviewShape: a document shaped like a real preview is read; what
-// it shows is judged, what it hides is not decidable, and nothing hidden
-// passes.
+// it shows is judged, what it hides is not decidable (a failure for critical
+// and high controls, with the reason), and nothing hidden passes.
 func TestRealPreviewShape(t *testing.T) {
 	d, err := policy.Decode([]byte(realPreview))
 	if err != nil {
@@ -114,13 +122,13 @@ func TestRealPreviewShape(t *testing.T) {
 		"NET-4":  policy.Excepted, // the rule's group followed through propertyDependencies to the ALB's group
 		"ELB-3":  policy.Pass,
 		"ELB-5":  policy.NotDecidable, // the log bucket is unknown
-		"ECS-2":  policy.NotDecidable, // containerDefinitions unknown
-		"ECS-4":  policy.NotDecidable,
-		"ECS-8":  policy.NotDecidable, // both roles unknown, no dependencies
-		"RDS-1":  policy.NotDecidable, // subnet group unknown
+		"ECS-2":  policy.Fail,         // containerDefinitions unknown: a high control fails closed
+		"ECS-4":  policy.Fail,         // the same, critical
+		"ECS-8":  policy.NotDecidable, // both roles unknown, no dependencies (medium)
+		"RDS-1":  policy.Fail,         // subnet group unknown (critical)
 		"RDS-2":  policy.Pass,
-		"RDS-3":  policy.NotDecidable, // multiAz secret
-		"RDS-7":  policy.NotDecidable, // parameter group unknown
+		"RDS-3":  policy.NotDecidable, // multiAz secret (medium)
+		"RDS-7":  policy.Fail,         // parameter group unknown (high)
 		"RDS-5":  policy.Pass,         // a secret final snapshot name is still a name
 		"LOG-1":  policy.Pass,
 		"DATA-1": policy.Pass,
@@ -135,9 +143,12 @@ func TestRealPreviewShape(t *testing.T) {
 		if f.Verdict == policy.Pass && (strings.Contains(f.Reason, policy.Unknown) || strings.Contains(f.Reason, policy.Secret)) {
 			t.Errorf("%s %s: passed on a hidden value: %s", f.Control, f.Resource, f.Reason)
 		}
+		if f.Code == "not-decidable" && !strings.HasPrefix(f.Reason, "not decidable, and a ") {
+			t.Errorf("%s %s: a fail-closed finding without its reason: %s", f.Control, f.Resource, f.Reason)
+		}
 	}
-	if rep.Failed() {
-		t.Errorf("Failed(): got true, want false (hidden values are not failures)")
+	if !rep.Failed() {
+		t.Errorf("Failed(): got false, want true (hidden values fail the critical and high controls)")
 	}
 }
 
