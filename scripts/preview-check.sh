@@ -10,8 +10,8 @@
 # installed (pulumi/actions, pinned) and the backend in the environment: the
 # CLI reads PULUMI_ACCESS_TOKEN (Pulumi Cloud) or PULUMI_BACKEND_URL (a
 # self-managed backend) and PULUMI_CONFIG_PASSPHRASE itself. Under GitHub
-# Actions the change summary and the controls report also go to the job
-# summary. It never runs `pulumi up` and never creates a stack.
+# Actions the controls report also goes to the job summary. It never runs
+# `pulumi up` and never creates a stack.
 set -euo pipefail
 
 if (($# != 2)); then
@@ -19,9 +19,10 @@ if (($# != 2)); then
   exit 2
 fi
 stack=$1 out=$2
+[[ "$out" == /* ]] || out="$PWD/$out"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-for tool in pulumi go jq; do
+for tool in pulumi go; do
   command -v "$tool" >/dev/null || { echo "preview-check: $tool is not on PATH" >&2; exit 2; }
 done
 
@@ -37,12 +38,11 @@ summary() {
 status=0
 pulumi preview --stack "$stack" --json --non-interactive >"$out" || status=$?
 if ((status)); then
+  # The JSON document carries the diagnostics.
   echo "preview-check: pulumi preview of $stack failed (exit $status):" >&2
-  jq -r '.diagnostics[]? | select(.severity == "error") | .message' "$out" >&2 2>/dev/null || cat "$out" >&2
+  cat "$out" >&2
   exit "$status"
 fi
-changes="$(jq -r '(.changeSummary // {}) | to_entries[] | "- \(.key): \(.value)"' "$out")"
-printf 'pulumi preview of %s:\n%s\n' "$stack" "${changes:-no changes}"
 
 report="$(mktemp)"
 trap 'rm -f "$report"' EXIT
@@ -51,8 +51,6 @@ go run ./cmd/synth -check-file "$out" >"$report" || status=$?
 cat "$report"
 {
   # shellcheck disable=SC2016 # the backquotes are Markdown
-  printf '### pulumi preview of `%s`\n%s\n\n' "$stack" "${changes:-no changes}"
-  # shellcheck disable=SC2016
   printf '### Controls check of the real preview of `%s`\n```\n' "$stack"
   cat "$report"
   printf '```\n'

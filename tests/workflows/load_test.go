@@ -363,3 +363,6 @@ func actionRepo(uses string) string {
 	}
 	return parts[0] + "/" + parts[1]
 }
+
+// yamlNode is a short name for the parsed YAML node.
+type yamlNode = yaml.Node
