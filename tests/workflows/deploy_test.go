@@ -112,6 +112,37 @@ func TestCredentialsOutliveTheJob(t *testing.T) {
 	}
 }
 
+var maxSession = regexp.MustCompile(`--max-session-duration (\d+)`)
+
+// TestReadmeRaisesTheMaxSession: a role whose jobs ask for more than IAM's
+// default maximum session (3600 s) fails to be assumed unless its maximum
+// is raised; the README's commands raise it at least as far as the longest
+// role-duration-seconds a workflow asks for.
+func TestReadmeRaisesTheMaxSession(t *testing.T) {
+	longest := 0
+	for _, w := range loadWorkflows(t) {
+		for _, j := range w.jobsInOrder() {
+			for _, s := range j.stepsUsing("aws-actions/configure-aws-credentials") {
+				if d, err := strconv.Atoi(s.With["role-duration-seconds"]); err == nil && d > longest {
+					longest = d
+				}
+			}
+		}
+	}
+	if longest <= 3600 {
+		return
+	}
+	ms := maxSession.FindAllStringSubmatch(readmeSection(t, "## Continuous delivery"), -1)
+	if len(ms) == 0 {
+		t.Fatalf("README.md, Continuous delivery: no --max-session-duration command, but a workflow asks for %d s", longest)
+	}
+	for _, m := range ms {
+		if n, _ := strconv.Atoi(m[1]); n < longest {
+			t.Errorf("README.md: --max-session-duration %d, want >= %d (the longest role-duration-seconds)", n, longest)
+		}
+	}
+}
+
 // TestDeploysRefreshAndJudgeTheRealPreview (issue 14, item 3): every
 // `pulumi up` refreshes first, and every job that previews or deploys a
 // real stack judges its `pulumi preview --json` with the controls before.
