@@ -56,6 +56,13 @@ func TestReadmeGatesProductionPreview(t *testing.T) {
 			t.Errorf("README.md, Continuous delivery: the row of %s does not require reviewers: %s", env, row)
 		}
 	}
+	// A pull request can edit the workflow it runs: the deploy
+	// environments' branch rule is what refuses it their values.
+	for _, env := range deployEnvironments {
+		if row := tableRow(section, "`"+env+"`"); !strings.Contains(row, "deployment branches: `main` only") {
+			t.Errorf("README.md, Continuous delivery: the row of %s does not restrict its deployment branches to main: %q", env, row)
+		}
+	}
 }
 
 var jsonBlock = regexp.MustCompile("(?s)```json\n(.*?)```")
