@@ -70,7 +70,7 @@ func databaseAlarms(ctx *pulumi.Context, name string, a DatabaseArgs, identifier
 	}}
 	alarms := map[string]*cloudwatch.MetricAlarm{}
 	for _, spec := range specs {
-		alarm, err := newAlarm(ctx, name, spec, a.AlarmTopicArn, tags, opts...)
+		alarm, err := newAlarm(ctx, name+"-db", spec, a.AlarmTopicArn, tags, opts...)
 		if err != nil {
 			return nil, err
 		}
