@@ -6,6 +6,7 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -117,6 +118,19 @@ type DatabaseArgs struct {
 	// underscores, starting with a letter. Default "app". Changing it
 	// replaces the database.
 	DBName string `pulumi:"dbName,optional"`
+	// MonitoringInterval is the Enhanced Monitoring interval in seconds: 0
+	// (off), 1, 5, 10, 15, 30 or 60. Default 60: OS metrics per process,
+	// with a role that lets RDS publish them. Costs CloudWatch Logs ingestion.
+	MonitoringInterval *int `pulumi:"monitoringInterval,optional"`
+	// Alarms creates CloudWatch alarms on CPU, free storage and connections.
+	// Default true.
+	Alarms *bool `pulumi:"alarms,optional"`
+	// AlarmTopicArn is the SNS topic the alarms notify on ALARM and OK
+	// (Alerts.TopicArn). Default none.
+	AlarmTopicArn pulumi.StringInput `pulumi:"alarmTopicArn,optional"`
+	// AlarmThresholds tune the alarms; a zero field takes its default.
+	AlarmThresholds DatabaseAlarmThresholds `pulumi:"alarmThresholds,optional"`
+
 	// Tags are added to every taggable resource.
 	Tags map[string]string `pulumi:"tags,optional"`
 }
@@ -167,6 +181,12 @@ type Database struct {
 	// LogGroups hold the exported postgresql and upgrade logs; empty
 	// without LogExports.
 	LogGroups []*cloudwatch.LogGroup
+	// MonitoringRole lets RDS publish Enhanced Monitoring metrics; nil when
+	// MonitoringInterval is 0.
+	MonitoringRole *iam.Role
+	// MetricAlarms maps an alarm's role ("cpu", "free-storage",
+	// "connections") to the alarm; empty when Alarms is false.
+	MetricAlarms map[string]*cloudwatch.MetricAlarm
 }
 
 var (
@@ -343,7 +363,17 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 	if *a.PerformanceInsights {
 		instanceArgs.PerformanceInsightsRetentionPeriod = pulumi.Int(performanceInsightsRetentionDays)
 	}
-	instanceOpts := []pulumi.ResourceOption{parent, pulumi.DependsOn(logGroups)}
+	var monitoringDeps []pulumi.Resource
+	if *a.MonitoringInterval > 0 {
+		var policy *iam.RolePolicy
+		if d.MonitoringRole, policy, err = newMonitoringRole(ctx, name, tags, parent); err != nil {
+			return nil, err
+		}
+		monitoringDeps = append(monitoringDeps, policy)
+		instanceArgs.MonitoringInterval = pulumi.Int(*a.MonitoringInterval)
+		instanceArgs.MonitoringRoleArn = d.MonitoringRole.Arn
+	}
+	instanceOpts := []pulumi.ResourceOption{parent, pulumi.DependsOn(append(logGroups, monitoringDeps...))}
 	if *a.Protect {
 		instanceOpts = append(instanceOpts, pulumi.Protect(true))
 	}
@@ -359,6 +389,11 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 	d.Username = d.Instance.Username
 	d.MasterSecretArn = d.Instance.MasterUserSecrets.Index(pulumi.Int(0)).SecretArn().Elem()
 	d.SecurityGroupID = d.SecurityGroup.ID().ToStringOutput()
+	if *a.Alarms {
+		if d.MetricAlarms, err = databaseAlarms(ctx, name, a.DatabaseArgs, d.Instance.Identifier, tags, parent); err != nil {
+			return nil, err
+		}
+	}
 	return d, ctx.RegisterResourceOutputs(d, pulumi.Map{
 		"address":         d.Address,
 		"port":            d.Port,

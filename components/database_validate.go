@@ -149,6 +149,18 @@ func (a DatabaseArgs) defaults(name string) (databaseConfig, error) {
 	a.Protect = pulumi.BoolRef(boolOr(a.Protect, true))
 	a.PerformanceInsights = pulumi.BoolRef(boolOr(a.PerformanceInsights, true))
 	a.LogExports = pulumi.BoolRef(boolOr(a.LogExports, true))
+	if a.MonitoringInterval == nil {
+		a.MonitoringInterval = pulumi.IntRef(60)
+	} else {
+		a.MonitoringInterval = pulumi.IntRef(*a.MonitoringInterval)
+	}
+	if !slices.Contains(monitoringIntervals, *a.MonitoringInterval) {
+		return databaseConfig{}, argError(c, name, "monitoringInterval", "%d is not an Enhanced Monitoring interval; use one of %v (0 turns it off)", *a.MonitoringInterval, monitoringIntervals)
+	}
+	a.Alarms = pulumi.BoolRef(boolOr(a.Alarms, true))
+	if err := a.AlarmThresholds.defaults(a.AllocatedStorage); err != nil {
+		return databaseConfig{}, argError(c, name, "alarmThresholds", "%v", err)
+	}
 	a.LogRetentionDays = cmpOr(a.LogRetentionDays, 365)
 	if err := ValidateLogRetention(a.LogRetentionDays); err != nil {
 		return databaseConfig{}, argError(c, name, "logRetentionDays", "%v", err)

@@ -129,6 +129,19 @@ type DjangoServiceArgs struct {
 	// container, on the new image, before the service rolls to it.
 	// Default DefaultMigrateCommand().
 	MigrateCommand []string `pulumi:"migrateCommand,optional"`
+
+	// Alarms creates CloudWatch alarms on the service: the 5xx rate, p99
+	// latency, unhealthy targets, CPU, memory and (with Container Insights)
+	// running tasks below MinTasks; and makes the 5xx and latency alarms the
+	// deployment's rollback alarms, so a deploy that breaks the app rolls
+	// back even when its health checks pass. Default true.
+	Alarms *bool `pulumi:"alarms,optional"`
+	// AlarmTopicArn is the SNS topic the alarms notify on ALARM and OK
+	// (Alerts.TopicArn). Default none: the alarms still roll deployments
+	// back, but tell nobody.
+	AlarmTopicArn pulumi.StringInput `pulumi:"alarmTopicArn,optional"`
+	// AlarmThresholds tune the alarms; a zero field takes its default.
+	AlarmThresholds ServiceAlarmThresholds `pulumi:"alarmThresholds,optional"`
 	// LogRetentionDays is how long container logs are kept. Default 365.
 	LogRetentionDays int `pulumi:"logRetentionDays,optional"`
 	// Environment holds extra plain settings for the container. Names that
@@ -226,6 +239,10 @@ type DjangoService struct {
 	ScalingTarget *appautoscaling.Target
 	// Certificate is the ACM certificate the component issued; nil otherwise.
 	Certificate *acm.Certificate
+	// MetricAlarms maps an alarm's role ("5xx", "latency-p99",
+	// "unhealthy-targets", "cpu", "memory", "running-tasks") to the alarm;
+	// empty when Alarms is false.
+	MetricAlarms map[string]*cloudwatch.MetricAlarm
 }
 
 // https reports whether the load balancer terminates TLS.
@@ -240,14 +257,14 @@ func NewDjangoService(ctx *pulumi.Context, name string, args *DjangoServiceArgs,
 	if err != nil {
 		return nil, err
 	}
-	s := &DjangoService{Listeners: map[int]*lb.Listener{}}
+	s := &DjangoService{Listeners: map[int]*lb.Listener{}, MetricAlarms: map[string]*cloudwatch.MetricAlarm{}}
 	if err := ctx.RegisterComponentResource(typePrefix+"DjangoService", name, s, opts...); err != nil {
 		return nil, err
 	}
 	b := &serviceBuilder{ctx: ctx, name: name, a: a, s: s, parent: pulumi.Parent(s), tags: pulumi.ToStringMap(a.Tags)}
 	for _, step := range []func() error{
 		b.region, b.cluster, b.logGroup, b.secretKey, b.securityGroups, b.loadBalancer,
-		b.roles, b.taskDefinition, b.service, b.autoscaling,
+		b.roles, b.taskDefinition, b.deploymentAlarms, b.service, b.autoscaling, b.serviceAlarms,
 	} {
 		if err := step(); err != nil {
 			return nil, err
@@ -278,6 +295,7 @@ type serviceBuilder struct {
 	hosts                 pulumi.StringOutput // DJANGO_ALLOWED_HOSTS
 	origins               pulumi.StringOutput // DJANGO_CSRF_TRUSTED_ORIGINS
 	listenerDeps          []pulumi.Resource
+	rollbackAlarms        ecs.ServiceAlarmsPtrInput // nil without Alarms
 }
 
 func (b *serviceBuilder) child(role string) string { return child(b.name, role) }

@@ -136,6 +136,10 @@ func (a DjangoServiceArgs) defaults(name string) (DjangoServiceArgs, error) {
 	a.DeletionProtection = pulumi.BoolRef(boolOr(a.DeletionProtection, true))
 	a.ContainerInsights = pulumi.BoolRef(boolOr(a.ContainerInsights, true))
 	a.Migrations = pulumi.BoolRef(boolOr(a.Migrations, true))
+	a.Alarms = pulumi.BoolRef(boolOr(a.Alarms, true))
+	if err := a.AlarmThresholds.defaults(); err != nil {
+		return fail("alarmThresholds", "%v", err)
+	}
 	if len(a.MigrateCommand) == 0 {
 		a.MigrateCommand = DefaultMigrateCommand()
 	} else {

@@ -55,6 +55,7 @@ func (b *serviceBuilder) service() error {
 		EnableEcsManagedTags:            pulumi.Bool(true),
 		PropagateTags:                   pulumi.String("SERVICE"),
 		WaitForSteadyState:              pulumi.Bool(true),
+		Alarms:                          b.rollbackAlarms,
 		Tags:                            b.tags,
 	}, opts...)
 	if err != nil {

@@ -8,6 +8,31 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
+// MediaAccessLogPrefix is where the media bucket's server access logs go in
+// the log bucket.
+const MediaAccessLogPrefix = "s3/media/"
+
+// withS3LogWrite adds to allow the statement that lets S3's log delivery
+// service write the media bucket's server access logs, for this account's
+// buckets only, under MediaAccessLogPrefix
+// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
+func withS3LogWrite(ctx *pulumi.Context, s *Storage, allow func(string) []Statement) (func(string) []Statement, error) {
+	caller, err := aws.GetCallerIdentity(ctx, nil, pulumi.Parent(s))
+	if err != nil {
+		return nil, err
+	}
+	return func(bucketArn string) []Statement {
+		return append(allow(bucketArn), Statement{
+			Sid:       "S3ServerAccessLogsWrite",
+			Effect:    "Allow",
+			Principal: map[string]any{"Service": "logging.s3.amazonaws.com"},
+			Action:    []string{"s3:PutObject"},
+			Resource:  []string{bucketArn + "/" + MediaAccessLogPrefix + "*"},
+			Condition: map[string]map[string]any{"StringEquals": {"aws:SourceAccount": caller.AccountId}},
+		})
+	}, nil
+}
+
 // elbLogWrite returns the log bucket's Allow statement: the load balancer may
 // put objects under <prefix>/AWSLogs/<this account>/ and nowhere else. In a
 // Region launched before August 2022 the writer is the Region's ELB account;

@@ -74,6 +74,8 @@ var autonamed = map[string]string{
 	"aws:s3/bucket:Bucket":                              "bucket",
 	"aws:secretsmanager/secret:Secret":                  "name",
 	"aws:appautoscaling/policy:Policy":                  "name",
+	"aws:cloudwatch/metricAlarm:MetricAlarm":            "name",
+	"aws:sns/topic:Topic":                               "name",
 	"aws:ec2/vpcEndpoint:VpcEndpoint":                   "",
 	"aws:ec2/flowLog:FlowLog":                           "",
 	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "",
@@ -140,6 +142,12 @@ func fabricate(a fabricateArgs) (string, resource.PropertyMap, error) {
 		set("arn", a.arn("ecs", "task-definition/"+family+":1"))
 		set("arnWithoutRevision", a.arn("ecs", "task-definition/"+family))
 		set("revision", 1)
+	case "aws:cloudwatch/metricAlarm:MetricAlarm":
+		id = name
+		set("arn", a.arn("cloudwatch", "alarm:"+name))
+	case "aws:sns/topic:Topic":
+		id = a.arn("sns", name)
+		set("arn", id)
 	case "aws:ecs/service:Service":
 		cluster := a.str("cluster")
 		clusterName := cluster[strings.LastIndex(cluster, "/")+1:]
