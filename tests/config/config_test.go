@@ -615,11 +615,13 @@ func TestEveryKeyFeedsAComponentArgument(t *testing.T) {
 	}
 }
 
-// TestGunicornThreads protects the key added through the table alone: it
-// reaches the task definition as GUNICORN_THREADS, its default is the
-// component's, and a value out of 1 to 32 is refused stating the range.
-func TestGunicornThreads(t *testing.T) {
-	threads := func(res *offline.Result) string {
+// TestGunicornKeys protects the two keys added through the table alone:
+// gunicornThreads and gunicornWorkers reach the task definition as
+// GUNICORN_THREADS and WEB_CONCURRENCY, their defaults are the component's
+// (workers derived from cpu), and a value out of range is refused stating
+// the range.
+func TestGunicornKeys(t *testing.T) {
+	env := func(res *offline.Result, name string) string {
 		td := testutil.One(t, res, "aws:ecs/taskDefinition:TaskDefinition")
 		var defs []struct {
 			Environment []struct{ Name, Value string } `json:"environment"`
@@ -628,21 +630,34 @@ func TestGunicornThreads(t *testing.T) {
 			t.Fatalf("containerDefinitions: %v", err)
 		}
 		for _, e := range defs[0].Environment {
-			if e.Name == "GUNICORN_THREADS" {
+			if e.Name == name {
 				return e.Value
 			}
 		}
 		return ""
 	}
-	if got := threads(testutil.MustRunStack(t, "prod", nil)); got != strconv.Itoa(components.GunicornThreads) {
-		t.Errorf("default GUNICORN_THREADS: got %q, want %d", got, components.GunicornThreads)
+	prod := testutil.MustRunStack(t, "prod", nil)
+	if got, want := env(prod, "GUNICORN_THREADS"), strconv.Itoa(components.GunicornThreads); got != want {
+		t.Errorf("default GUNICORN_THREADS: got %q, want %s", got, want)
 	}
-	if got := threads(testutil.MustRunStack(t, "dev", map[string]string{"gunicornThreads": "8"})); got != "8" {
+	if got, want := env(prod, "WEB_CONCURRENCY"), strconv.Itoa(components.GunicornWorkers(1024)); got != want {
+		t.Errorf("default WEB_CONCURRENCY for cpu 1024: got %q, want %s (the component's formula)", got, want)
+	}
+	dev := testutil.MustRunStack(t, "dev", map[string]string{"gunicornThreads": "8", "gunicornWorkers": "3"})
+	if got := env(dev, "GUNICORN_THREADS"); got != "8" {
 		t.Errorf("gunicornThreads=8: GUNICORN_THREADS got %q, want 8", got)
 	}
-	_, err := parseErr(map[string]string{"gunicornThreads": "33"})
-	if err == nil || !strings.Contains(err.Error(), "djangofargate:gunicornThreads: 33 is out of range; use 1 to 32") {
-		t.Errorf("gunicornThreads=33: got %v, want the key and its range 1 to 32", err)
+	if got := env(dev, "WEB_CONCURRENCY"); got != "3" {
+		t.Errorf("gunicornWorkers=3: WEB_CONCURRENCY got %q, want 3", got)
+	}
+	for set, want := range map[string]string{
+		"gunicornThreads=33": "djangofargate:gunicornThreads: 33 is out of range; use 1 to 32",
+		"gunicornWorkers=65": "djangofargate:gunicornWorkers: 65 is out of range; use 0 (derived from cpu) or 1 to 64",
+	} {
+		k, v, _ := strings.Cut(set, "=")
+		if _, err := parseErr(map[string]string{k: v}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: got %v, want %q", set, err, want)
+		}
 	}
 }
 
