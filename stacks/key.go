@@ -65,7 +65,8 @@ func (k Key) ProfileDependent() bool {
 // and the argument's address in a Config, by which its pulumi tag is found.
 type fieldRef struct {
 	component string
-	addr      func(c *Config) any
+	args      func(c *Config) any // the component's arguments (a pointer to the struct)
+	addr      func(c *Config) any // the argument (a pointer to the field)
 }
 
 // target is a component argument a key of Go type T sets.
@@ -77,7 +78,7 @@ type target[T any] struct {
 // at is the target f picks out of the arguments args picks out of a Config.
 func at[A, T any](component string, args func(*Config) *A, f func(*A) *T) target[T] {
 	return target[T]{
-		fieldRef: fieldRef{component, func(c *Config) any { return f(args(c)) }},
+		fieldRef: fieldRef{component, func(c *Config) any { return args(c) }, func(c *Config) any { return f(args(c)) }},
 		set:      func(c *Config, v T) { *f(args(c)) = v },
 	}
 }
@@ -147,12 +148,14 @@ func (k Key) givesUp(text string) Key {
 	return k
 }
 
-// strings is what a string key accepts.
+// stringSet is what a string key accepts: the values listed, or any
+// string when empty (the component judges it).
 type stringSet []string
 
-// anyString accepts any non-empty string; the component judges it.
-var anyString stringSet
+// anyString accepts any string; the component judges it.
+func anyString() stringSet { return nil }
 
+// oneOf accepts only the values listed.
 func oneOf(values ...string) stringSet { return values }
 
 func stringKey(name, desc string, d defaults[string], allowed stringSet, to ...target[string]) Key {
@@ -279,7 +282,7 @@ func Keys() []Key {
 // settings.
 func (f fieldRef) describe(c *Config) string {
 	if f.component == "" {
-		return "stack." + tagPath(reflect.ValueOf(c).Elem(), f.addr(c))
+		return "stack." + f.tag(c)
 	}
 	return f.component + "." + f.tag(c)
 }
@@ -287,11 +290,7 @@ func (f fieldRef) describe(c *Config) string {
 // tag is the pulumi tag path of the argument ("gunicorn.threads"), the
 // Field of the *components.FieldError the component returns for it.
 func (f fieldRef) tag(c *Config) string {
-	args := reflect.ValueOf(c).Elem().FieldByName(map[string]string{
-		"Network": "Network", "Registry": "Registry", "Database": "Database",
-		"Storage": "Storage", "DjangoService": "Service",
-	}[f.component])
-	return tagPath(args, f.addr(c))
+	return tagPath(reflect.ValueOf(f.args(c)).Elem(), f.addr(c))
 }
 
 // tagPath finds the field of struct v at address addr (a pointer) and
