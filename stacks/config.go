@@ -78,7 +78,7 @@ func Load(ctx *pulumi.Context) (*Config, error) {
 // holds, unqualified, after refusing misspelt namespaces.
 func namespaceValues(ctx *pulumi.Context) (map[string]string, error) {
 	values := map[string]string{}
-	all, ok := EngineConfig(ctx)
+	all, ok := engineConfig(ctx)
 	if !ok {
 		for _, k := range keyTable() {
 			if v, ok := ctx.GetConfig(Namespace + ":" + k.Name); ok {

@@ -8,13 +8,13 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// EngineConfig returns the stack's whole configuration (fully qualified
+// engineConfig returns the stack's whole configuration (fully qualified
 // keys, every namespace) from the PULUMI_CONFIG environment variable, where
 // the Pulumi engine's Go language host puts it for the program (and the
 // Automation API for an inline program). ok is false when the variable is
 // absent or does not hold this run's configuration: any key whose value
 // the context does not report the same way.
-func EngineConfig(ctx *pulumi.Context) (all map[string]string, ok bool) {
+func engineConfig(ctx *pulumi.Context) (all map[string]string, ok bool) {
 	raw := os.Getenv(pulumi.EnvConfig)
 	if raw == "" || json.Unmarshal([]byte(raw), &all) != nil {
 		return nil, false
