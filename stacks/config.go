@@ -3,17 +3,16 @@
 package stacks
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
-	"regexp"
-	"strconv"
+	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/djangofargate/djangofargate/components"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 )
 
 // Namespace is the config namespace of every key the program reads.
@@ -21,131 +20,204 @@ const Namespace = "djangofargate"
 
 // Profiles.
 const (
-	// Production is highly available and keeps its data: the default.
+	// Production is highly available and keeps its data: the default, and
+	// the source of Pulumi.yaml's defaults.
 	Production = "production"
 	// Development trades availability and retention for cost.
 	Development = "development"
 )
 
-// Config is the whole stack's configuration. Load fills it from the
-// profile's defaults, then from every key the stack sets.
+// Config is the whole stack's configuration: the profile and each
+// component's arguments, as the keys set them (keyTable says which key sets
+// which argument). Parse fills it; the *Args methods add the wiring.
 type Config struct {
 	// Profile is Production or Development.
 	Profile string
-	// Protect marks the database and the media bucket `protect` (and the
-	// bucket retainOnDelete): deleting the stack cannot lose their data.
-	Protect bool
 
-	// Network.
-	AZCount          int
-	VpcCidr          string
-	NatGateways      string
-	VpcEndpoints     bool
-	FlowLogs         bool
-	LogRetentionDays int
-
-	// Registry and image.
-	AppPath      string
-	Dockerfile   string
-	Architecture string
-	Image        string
-	ImagesKept   int
-
-	// Database.
-	DBInstanceClass       string
-	DBEngineVersion       string
-	DBAllocatedStorage    int
-	DBMaxAllocatedStorage int
-	DBMultiAZ             bool
-	DBBackupRetentionDays int
-	DBDeletionProtection  bool
-	DBPerformanceInsights bool
-
-	// Storage.
-	CorsOrigins   []string
-	StaticBucket  bool
-	AlbAccessLogs bool
-
-	// Service.
-	CPU                   int
-	Memory                int
-	DesiredCount          int
-	MinTasks              int
-	MaxTasks              int
-	CPUTarget             int
-	RequestsPerTarget     int
-	Spot                  bool
-	EcsExec               bool
-	ContainerInsights     bool
-	AlbDeletionProtection bool
-	IdleTimeout           int
-	HealthCheckPath       string
-	Domain                string
-	HostedZone            string
-	CertificateArn        string
-	Migrations            bool
+	Network  components.NetworkArgs
+	Registry components.RegistryArgs
+	Database components.DatabaseArgs
+	Storage  components.StorageArgs
+	Service  components.DjangoServiceArgs
 
 	root string // the project directory
 }
 
-// shared are the defaults no profile changes.
-var shared = Config{
-	AZCount:               2,
-	VpcCidr:               "10.0.0.0/16",
-	AppPath:               "app",
-	Dockerfile:            "Dockerfile",
-	Architecture:          components.ArchX86_64,
-	ImagesKept:            10,
-	DBEngineVersion:       "17",
-	DBAllocatedStorage:    20,
-	DBMaxAllocatedStorage: 100,
-	CPUTarget:             60,
-	RequestsPerTarget:     1000,
-	IdleTimeout:           60,
-	HealthCheckPath:       "/healthz",
-	Migrations:            true,
-}
-
-// profiles holds each profile's defaults. A profile chooses cost and
-// availability trade-offs only, never security.
-var profiles = map[string]func(c *Config){
-	Production: func(c *Config) {
-		c.Protect = true
-		c.NatGateways = components.NatOnePerAZ
-		c.VpcEndpoints, c.FlowLogs = true, true
-		c.LogRetentionDays = 365
-		c.DBInstanceClass = "db.t4g.medium"
-		c.DBMultiAZ, c.DBDeletionProtection, c.DBPerformanceInsights = true, true, true
-		c.DBBackupRetentionDays = 14
-		c.AlbAccessLogs, c.AlbDeletionProtection, c.ContainerInsights = true, true, true
-		c.CPU, c.Memory = 1024, 2048
-		c.DesiredCount, c.MinTasks, c.MaxTasks = 2, 2, 10
-	},
-	Development: func(c *Config) {
-		c.NatGateways = components.NatSingle
-		c.LogRetentionDays = 14
-		c.DBInstanceClass = "db.t4g.micro"
-		c.DBBackupRetentionDays = 1
-		c.CPU, c.Memory = 256, 512
-		c.DesiredCount, c.MinTasks, c.MaxTasks = 1, 1, 3
-		c.Spot = true
-	},
-}
-
-// Load reads the stack's configuration from the djangofargate namespace and
-// validates it. The error names the key, the bad value and what is allowed.
+// Load reads the stack's configuration and validates it. The error names
+// the key, the bad value and what is allowed.
+//
+// It refuses what a user cannot have meant: a key of the djangofargate
+// namespace the program does not read, and a key of a namespace one typo
+// away from it. The engine gives a Go program its whole configuration in
+// the PULUMI_CONFIG environment variable (pulumi/pulumi
+// sdk/go/pulumi-language-go/main.go, constructEnv; sdk/go/pulumi/run.go,
+// getEnvInfo, reads it into the context); Load reads the key names from
+// there. When it is absent or is not this run's configuration (a test
+// harness running the program on mocks of its own), only the declared keys
+// are read.
 func Load(ctx *pulumi.Context) (*Config, error) {
-	c, err := Parse(ctx.RootDirectory(), config.New(ctx, Namespace).Get)
+	values, err := namespaceValues(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.checkRegion(config.New(ctx, "aws").Get("region")); err != nil {
+	c, err := Parse(ctx.RootDirectory(), values)
+	if err != nil {
+		return nil, err
+	}
+	region, _ := ctx.GetConfig("aws:region")
+	if err := c.checkRegion(region); err != nil {
 		return nil, err
 	}
 	if err := c.checkName(ctx.Project()); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// namespaceValues returns the djangofargate keys the stack's configuration
+// holds, unqualified, after refusing misspelt namespaces.
+func namespaceValues(ctx *pulumi.Context) (map[string]string, error) {
+	values := map[string]string{}
+	all, ok := engineConfig(ctx)
+	if !ok {
+		for _, k := range keyTable() {
+			if v, ok := ctx.GetConfig(Namespace + ":" + k.Name); ok {
+				values[k.Name] = v
+			}
+		}
+		return values, nil
+	}
+	var errs []error
+	for _, q := range slices.Sorted(maps.Keys(all)) {
+		ns, name, _ := strings.Cut(q, ":")
+		switch {
+		case ns == Namespace:
+			values[name] = all[q]
+		case nearNamespace(ns):
+			errs = append(errs, fmt.Errorf("config %s: the namespace %q is not this project's (%s), so its value %q would be ignored; %s", q, ns, Namespace, all[q], namespaced(name)))
+		}
+	}
+	return values, errors.Join(errs...)
+}
+
+// Parse builds a Config from the values of the djangofargate keys
+// (unqualified names; text as the engine passes it, arrays as JSON) and
+// validates it, before anything is registered.
+//
+// A key absent from values takes its profile's default from the key table.
+// Under the Pulumi CLI no declared key is absent: the CLI fills each from
+// Pulumi.yaml, whose defaults are production's, so a development stack
+// states development's values in its stack file (as Pulumi.dev.yaml does),
+// and a stack that says development but holds none of them is refused.
+//
+// Refused, each naming the key: a key the program does not read (with the
+// nearest one it does), an empty value where the default is not empty, a
+// value the CLI would refuse for the key's type, a value out of the key's
+// range, and whatever the components refuse.
+func Parse(root string, values map[string]string) (*Config, error) {
+	keys := keyTable()
+	var errs []error
+	for _, name := range slices.Sorted(maps.Keys(values)) {
+		if !slices.ContainsFunc(keys, func(k Key) bool { return k.Name == name }) {
+			errs = append(errs, keyError(name, "not a key this program reads, so its value %q would be ignored; %s (the keys are listed in Pulumi.yaml and the README)", values[name], didYouMean(name)))
+		}
+	}
+
+	profile := Production
+	if v, ok := values["profile"]; ok {
+		profile = strings.TrimSpace(v)
+	}
+	if profile != Production && profile != Development {
+		// The profile key's own check below names the bad value; parse the
+		// rest against production so every other error is reported too.
+		profile = Production
+	}
+	c := Config{root: root}
+	parsed := map[string]any{}
+	for _, k := range keys {
+		v := k.Defaults[profile]
+		if raw, ok := values[k.Name]; ok {
+			got, err := k.read(raw)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			v = got
+			parsed[k.Name] = got
+		}
+		k.apply(&c, v)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if err := checkProfileValues(keys, c.Profile, parsed); err != nil {
+		return nil, err
+	}
+	if err := c.validate(keys); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// read parses a key's raw value, refusing an empty value where the
+// default is not empty: the engine passes "" for a key set to nothing
+// (`pulumi config set vpcCidr ""`), which would otherwise become the
+// default without a word; on a live stack, that can replace the network.
+func (k Key) read(raw string) (any, error) {
+	if strings.TrimSpace(raw) == "" && !k.emptyOK {
+		return nil, keyError(k.Name, "an empty value (%q) is not allowed; set %s, or remove the key for the default (%s)", raw, k.allowedOr(), formatDefault(k.Defaults[Production]))
+	}
+	v, err := k.parse(raw)
+	if err != nil {
+		return nil, keyError(k.Name, "%v", err)
+	}
+	return v, nil
+}
+
+func (k Key) allowedOr() string {
+	if k.Allowed == "" {
+		return "a " + k.Type
+	}
+	return k.Allowed
+}
+
+// checkProfileValues refuses a development stack that holds none of the
+// development profile's values. Pulumi.yaml's defaults are production's and
+// the program cannot tell a default from a value the stack set, so such a
+// stack (typically `pulumi stack init`, then `pulumi config set profile
+// development`) would deploy production's sizes while saying development.
+func checkProfileValues(keys []Key, profile string, parsed map[string]any) error {
+	if profile != Development {
+		return nil
+	}
+	var want []string
+	for _, k := range keys {
+		if !k.ProfileDependent() {
+			continue
+		}
+		v, ok := parsed[k.Name]
+		if !ok || !reflect.DeepEqual(v, k.Defaults[Production]) {
+			return nil // a key left to the profile, or set to something other than production's
+		}
+		want = append(want, fmt.Sprintf("%s: %s", k.Name, formatDefault(k.Defaults[Development])))
+	}
+	return keyError("profile", "%q, but every key the profile decides holds production's value (Pulumi.yaml's defaults are production's): this stack would deploy production's sizes. Set the development values in the stack file, as Pulumi.dev.yaml does (`pulumi stack init NAME --copy-config-from dev` copies them): %s; or set profile to %q",
+		Development, strings.Join(want, ", "), Production)
+}
+
+// formatDefault prints a default as a user would type it.
+func formatDefault(v any) string {
+	switch v := v.(type) {
+	case string:
+		if v == "" {
+			return `""`
+		}
+		return v
+	case []string:
+		return "[" + strings.Join(v, ", ") + "]"
+	default:
+		return fmt.Sprint(v)
+	}
 }
 
 // checkName checks the project name, which Program gives every component,
@@ -169,150 +241,87 @@ func (c *Config) checkName(name string) error {
 // aws:region: a load balancer takes certificates from its own region only,
 // so the listener would fail at deploy. An unset region is not checked.
 func (c *Config) checkRegion(region string) error {
-	parts := strings.Split(c.CertificateArn, ":")
+	arn := c.Service.CertificateArn
+	parts := strings.Split(arn, ":")
 	if region == "" || len(parts) < 4 || parts[3] == region {
 		return nil
 	}
-	return keyError("certificateArn", "%q is in region %s, but the stack deploys to aws:region %s; a load balancer uses certificates from its own region only", c.CertificateArn, parts[3], region)
-}
-
-// Parse builds a Config from a key lookup that returns "" for unset keys;
-// root is the project directory, against which appPath resolves.
-func Parse(root string, get func(key string) string) (*Config, error) {
-	r := reader{get: get}
-	profile := r.raw("profile", "string")
-	if profile == "" {
-		profile = Production
-	}
-	apply, ok := profiles[profile]
-	if !ok {
-		return nil, keyError("profile", "%q is not a profile; use %q or %q", profile, Production, Development)
-	}
-	c := shared
-	c.Profile = profile
-	apply(&c)
-	c.read(&r)
-	if err := errors.Join(r.errs...); err != nil {
-		return nil, err
-	}
-	if !r.set["desiredCount"] {
-		// The profile's desiredCount follows minTasks and maxTasks set
-		// explicitly, rather than failing on a key the stack never set.
-		c.DesiredCount = min(max(c.DesiredCount, c.MinTasks), c.MaxTasks)
-	}
-	c.root = root
-	if err := c.validate(); err != nil {
-		return nil, err
-	}
-	return &c, nil
-}
-
-// read overlays every key the stack sets. Adding a key means a field above,
-// a line here, a default in each profile and a declaration in Pulumi.yaml.
-func (c *Config) read(r *reader) {
-	r.int("azCount", &c.AZCount)
-	r.string("vpcCidr", &c.VpcCidr)
-	r.string("natGateways", &c.NatGateways)
-	r.bool("vpcEndpoints", &c.VpcEndpoints)
-	r.bool("flowLogs", &c.FlowLogs)
-	r.int("logRetentionDays", &c.LogRetentionDays)
-	r.bool("protect", &c.Protect)
-
-	r.string("appPath", &c.AppPath)
-	r.string("dockerfile", &c.Dockerfile)
-	r.string("architecture", &c.Architecture)
-	r.string("image", &c.Image)
-	r.int("imagesKept", &c.ImagesKept)
-
-	r.string("dbInstanceClass", &c.DBInstanceClass)
-	r.string("dbEngineVersion", &c.DBEngineVersion)
-	r.int("dbAllocatedStorage", &c.DBAllocatedStorage)
-	r.int("dbMaxAllocatedStorage", &c.DBMaxAllocatedStorage)
-	r.bool("dbMultiAz", &c.DBMultiAZ)
-	r.int("dbBackupRetentionDays", &c.DBBackupRetentionDays)
-	r.bool("dbDeletionProtection", &c.DBDeletionProtection)
-	r.bool("dbPerformanceInsights", &c.DBPerformanceInsights)
-
-	r.strings("corsOrigins", &c.CorsOrigins)
-	r.bool("staticBucket", &c.StaticBucket)
-	r.bool("albAccessLogs", &c.AlbAccessLogs)
-
-	r.int("cpu", &c.CPU)
-	r.int("memory", &c.Memory)
-	r.int("desiredCount", &c.DesiredCount)
-	r.int("minTasks", &c.MinTasks)
-	r.int("maxTasks", &c.MaxTasks)
-	r.int("cpuTarget", &c.CPUTarget)
-	r.int("requestsPerTarget", &c.RequestsPerTarget)
-	r.bool("spot", &c.Spot)
-	r.bool("ecsExec", &c.EcsExec)
-	r.bool("containerInsights", &c.ContainerInsights)
-	r.bool("albDeletionProtection", &c.AlbDeletionProtection)
-	r.int("idleTimeout", &c.IdleTimeout)
-	r.string("healthCheckPath", &c.HealthCheckPath)
-	r.string("domain", &c.Domain)
-	r.string("hostedZone", &c.HostedZone)
-	r.string("certificateArn", &c.CertificateArn)
-	r.bool("migrations", &c.Migrations)
-}
-
-// Keys lists every config key the program reads, without the namespace.
-func Keys() []string {
-	return allKeys().keys
-}
-
-// KeyTypes maps every key to the type the program parses it as:
-// "string", "integer", "boolean" or "array". Keys whose default depends on
-// the profile are declared string in Pulumi.yaml (their default is
-// ProfileDefault), so this, not Pulumi.yaml, is their real type.
-func KeyTypes() map[string]string {
-	return allKeys().types
-}
-
-func allKeys() *reader {
-	r := &reader{get: func(string) string { return "" }}
-	r.string("profile", new(string))
-	(&Config{}).read(r)
-	return r
+	return keyError("certificateArn", "%q is in region %s, but the stack deploys to aws:region %s; a load balancer uses certificates from its own region only", arn, parts[3], region)
 }
 
 // validate runs each component's own validation on the arguments the
 // config gives it, before any resource is registered, so a bad config
-// leaves nothing half-made; errors name the config key.
-func (c *Config) validate() error {
+// leaves nothing half-made. A component names the argument; the key table
+// says which key set it.
+func (c *Config) validate(keys []Key) error {
 	w := placeholderWiring()
-	checks := []struct {
-		err   error
-		keyOf map[string]string
-	}{
-		{c.NetworkArgs().Validate(), map[string]string{
-			"cidrBlock": "vpcCidr", "azCount": "azCount", "natGateways": "natGateways",
-			"interfaceEndpoints": "vpcEndpoints", "flowLogs": "flowLogs", "logRetentionDays": "logRetentionDays",
-		}},
-		{c.RegistryArgs().Validate(), map[string]string{
-			"context": "appPath", "dockerfile": "dockerfile", "architecture": "architecture",
-			"image": "image", "imagesKept": "imagesKept",
-		}},
-		{c.DatabaseArgs(w).Validate(), map[string]string{
-			"engineVersion": "dbEngineVersion", "instanceClass": "dbInstanceClass",
-			"allocatedStorage": "dbAllocatedStorage", "maxAllocatedStorage": "dbMaxAllocatedStorage",
-			"backupRetentionDays": "dbBackupRetentionDays", "performanceInsights": "dbPerformanceInsights",
-			"logRetentionDays": "logRetentionDays",
-		}},
-		{c.StorageArgs().Validate(), map[string]string{"corsOrigins": "corsOrigins"}},
-		{c.ServiceArgs(w).Validate(), map[string]string{
-			"cpu": "cpu", "memory": "memory", "desiredCount": "desiredCount", "minTasks": "minTasks",
-			"maxTasks": "maxTasks", "cpuTarget": "cpuTarget", "requestsPerTarget": "requestsPerTarget",
-			"healthCheckPath": "healthCheckPath", "domain": "domain", "hostedZone": "hostedZone",
-			"certificateArn": "certificateArn", "idleTimeout": "idleTimeout", "architecture": "architecture",
-		}},
-	}
-	for _, ch := range checks {
-		if err := fieldErrors(ch.err, ch.keyOf); err != nil {
-			return err
+	for _, err := range []error{
+		c.NetworkArgs().Validate(), c.RegistryArgs().Validate(), c.DatabaseArgs(w).Validate(),
+		c.StorageArgs().Validate(), c.ServiceArgs(w).Validate(),
+	} {
+		if err != nil {
+			return c.keyOf(keys, err)
 		}
 	}
 	return nil
+}
+
+// keyOf turns a component's *FieldError into an error naming the key that
+// set the argument. The component's reason is kept as it is; when it names
+// other arguments that keys of other names set, a note says which.
+func (c *Config) keyOf(keys []Key, err error) error {
+	var fe *components.FieldError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	type arg struct{ component, field string }
+	keyOf := map[arg]string{}
+	for _, k := range keys {
+		for _, t := range k.targets {
+			if t.component != "" {
+				keyOf[arg{t.component, t.tag(c)}] = k.Name
+			}
+		}
+	}
+	key, ok := keyOf[arg{fe.Component, fe.Field}]
+	if !ok {
+		return err
+	}
+	var notes []string
+	for a, k := range keyOf {
+		if a.component == fe.Component && a.field != fe.Field && a.field != k && mentions(fe.Reason, a.field) {
+			notes = append(notes, fmt.Sprintf("%s is %s:%s", a.field, Namespace, k))
+		}
+	}
+	slices.Sort(notes)
+	if len(notes) > 0 {
+		return keyError(key, "%s (%s)", fe.Reason, strings.Join(notes, "; "))
+	}
+	return keyError(key, "%s", fe.Reason)
+}
+
+// mentions reports whether text holds word as a whole word.
+func mentions(text, word string) bool {
+	for i := strings.Index(text, word); i >= 0; {
+		before, after := i == 0 || !isWordByte(text[i-1]), i+len(word) == len(text) || !isWordByte(text[i+len(word)])
+		if before && after {
+			return true
+		}
+		next := strings.Index(text[i+1:], word)
+		if next < 0 {
+			break
+		}
+		i += 1 + next
+	}
+	return false
+}
+
+func isWordByte(b byte) bool {
+	return b == '_' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
+}
+
+func keyError(key, format string, a ...any) error {
+	return fmt.Errorf("config %s:%s: %s", Namespace, key, fmt.Sprintf(format, a...))
 }
 
 // Wiring carries the outputs one component hands another.
@@ -338,204 +347,47 @@ func placeholderWiring() Wiring {
 
 // NetworkArgs are the Network component's arguments for this stack.
 func (c *Config) NetworkArgs() components.NetworkArgs {
-	return components.NetworkArgs{
-		CidrBlock:          c.VpcCidr,
-		AZCount:            c.AZCount,
-		NatGateways:        c.NatGateways,
-		InterfaceEndpoints: pulumi.BoolRef(c.VpcEndpoints),
-		FlowLogs:           pulumi.BoolRef(c.FlowLogs),
-		LogRetentionDays:   c.LogRetentionDays,
-	}
+	return c.Network
 }
 
-// RegistryArgs are the Registry's arguments; a relative appPath resolves
-// against the project directory.
+// RegistryArgs are the Registry's arguments: a prebuilt image, or a build
+// of appPath, which resolves against the project directory when relative.
 func (c *Config) RegistryArgs() components.RegistryArgs {
-	if c.Image != "" {
-		return components.RegistryArgs{Image: c.Image, Architecture: c.Architecture, ImagesKept: c.ImagesKept}
+	a := c.Registry
+	if a.Image != "" {
+		a.Context, a.Dockerfile = "", ""
+		return a
 	}
-	path := c.AppPath
-	if !filepath.IsAbs(path) && c.root != "" {
-		path = filepath.Join(c.root, path)
+	if !filepath.IsAbs(a.Context) && c.root != "" {
+		a.Context = filepath.Join(c.root, a.Context)
 	}
-	return components.RegistryArgs{
-		Context: path, Dockerfile: c.Dockerfile, Architecture: c.Architecture, ImagesKept: c.ImagesKept,
-	}
+	return a
 }
 
 // DatabaseArgs are the Database's arguments: the isolated subnets, and the
 // tasks admitted by the service's own rule.
 func (c *Config) DatabaseArgs(w Wiring) components.DatabaseArgs {
-	return components.DatabaseArgs{
-		VpcID:               w.Network.VpcID,
-		SubnetIDs:           w.Network.IsolatedSubnetIDs,
-		EngineVersion:       c.DBEngineVersion,
-		InstanceClass:       c.DBInstanceClass,
-		AllocatedStorage:    c.DBAllocatedStorage,
-		MaxAllocatedStorage: c.DBMaxAllocatedStorage,
-		MultiAZ:             pulumi.BoolRef(c.DBMultiAZ),
-		BackupRetentionDays: c.DBBackupRetentionDays,
-		DeletionProtection:  pulumi.BoolRef(c.DBDeletionProtection),
-		FinalSnapshot:       pulumi.BoolRef(c.DBDeletionProtection),
-		Protect:             pulumi.BoolRef(c.Protect),
-		PerformanceInsights: pulumi.BoolRef(c.DBPerformanceInsights),
-		LogRetentionDays:    c.LogRetentionDays,
-	}
+	a := c.Database
+	a.VpcID, a.SubnetIDs = w.Network.VpcID, w.Network.IsolatedSubnetIDs
+	return a
 }
 
 // StorageArgs are the Storage component's arguments.
 func (c *Config) StorageArgs() components.StorageArgs {
-	return components.StorageArgs{
-		CorsOrigins:  c.CorsOrigins,
-		StaticBucket: c.StaticBucket,
-		AccessLogs:   pulumi.BoolRef(c.AlbAccessLogs),
-		Protect:      pulumi.BoolRef(c.Protect),
-	}
+	return c.Storage
 }
 
-// ServiceArgs are the DjangoService's arguments.
+// ServiceArgs are the DjangoService's arguments; the load balancer's access
+// logs go to the Storage's log bucket when albAccessLogs is on.
 func (c *Config) ServiceArgs(w Wiring) components.DjangoServiceArgs {
-	a := components.DjangoServiceArgs{
-		VpcID:                   w.Network.VpcID,
-		PublicSubnetIDs:         w.Network.PublicSubnetIDs,
-		PrivateSubnetIDs:        w.Network.PrivateSubnetIDs,
-		ImageURI:                w.Registry.ImageURI,
-		RepositoryArn:           w.Registry.RepositoryArn,
-		Architecture:            c.Architecture,
-		DatabaseHost:            w.Database.Address,
-		DatabasePort:            w.Database.Port,
-		DatabaseName:            w.Database.DBName,
-		DatabaseSecretArn:       w.Database.MasterSecretArn,
-		DatabaseSecurityGroupID: w.Database.SecurityGroupID,
-		MediaBucketName:         w.Storage.MediaBucketName,
-		TaskPolicyJSON:          w.Storage.MediaPolicyJSON,
-		ContainerInsights:       pulumi.BoolRef(c.ContainerInsights),
-		CPU:                     c.CPU,
-		Memory:                  c.Memory,
-		DesiredCount:            c.DesiredCount,
-		MinTasks:                c.MinTasks,
-		MaxTasks:                c.MaxTasks,
-		CPUTarget:               c.CPUTarget,
-		RequestsPerTarget:       c.RequestsPerTarget,
-		Spot:                    c.Spot,
-		EcsExec:                 c.EcsExec,
-		HealthCheckPath:         c.HealthCheckPath,
-		Domain:                  c.Domain,
-		HostedZone:              c.HostedZone,
-		CertificateArn:          c.CertificateArn,
-		IdleTimeout:             c.IdleTimeout,
-		DeletionProtection:      pulumi.BoolRef(c.AlbDeletionProtection),
-		Migrations:              pulumi.BoolRef(c.Migrations),
-		LogRetentionDays:        c.LogRetentionDays,
-	}
-	if c.AlbAccessLogs {
+	a := c.Service
+	a.VpcID, a.PublicSubnetIDs, a.PrivateSubnetIDs = w.Network.VpcID, w.Network.PublicSubnetIDs, w.Network.PrivateSubnetIDs
+	a.ImageURI, a.RepositoryArn = w.Registry.ImageURI, w.Registry.RepositoryArn
+	a.DatabaseHost, a.DatabasePort, a.DatabaseName = w.Database.Address, w.Database.Port, w.Database.DBName
+	a.DatabaseSecretArn, a.DatabaseSecurityGroupID = w.Database.MasterSecretArn, w.Database.SecurityGroupID
+	a.MediaBucketName, a.TaskPolicyJSON = w.Storage.MediaBucketName, w.Storage.MediaPolicyJSON
+	if c.Storage.AccessLogs != nil && *c.Storage.AccessLogs {
 		a.AccessLogsBucket, a.AccessLogsPrefix = w.Storage.LogBucketName, w.Storage.LogPrefix
 	}
 	return a
-}
-
-// fieldErrors turns a component's *FieldError into an error naming the config
-// key that set the field; other fields the reason mentions are renamed to
-// their keys too, so the message speaks the config's language throughout.
-func fieldErrors(err error, keyOf map[string]string) error {
-	var fe *components.FieldError
-	if !errors.As(err, &fe) {
-		return err
-	}
-	key, ok := keyOf[fe.Field]
-	if !ok {
-		return err
-	}
-	reason := fe.Reason
-	for field, k := range keyOf {
-		if field == strings.ToLower(field) && field != k {
-			continue // a one-word field ("context") is also an English word: "build context" must not read "build appPath"
-		}
-		reason = regexp.MustCompile(`\b`+regexp.QuoteMeta(field)+`\b`).ReplaceAllString(reason, k)
-	}
-	return keyError(key, "%s", reason)
-}
-
-func keyError(key, format string, a ...any) error {
-	return fmt.Errorf("config %s:%s: %s", Namespace, key, fmt.Sprintf(format, a...))
-}
-
-// reader parses typed keys, collecting an error per bad key.
-type reader struct {
-	get   func(string) string
-	keys  []string
-	types map[string]string // key -> "string", "integer", "boolean" or "array"
-	set   map[string]bool   // keys the stack set, not left to the profile
-	errs  []error
-}
-
-// ProfileDefault is the value that leaves a key to the profile: the
-// Pulumi.yaml default of every key whose default depends on the profile.
-const ProfileDefault = "profile"
-
-// raw records the key and its type and returns its value, or "" when it is
-// unset or ProfileDefault.
-func (r *reader) raw(key, typ string) string {
-	r.keys = append(r.keys, key)
-	if r.types == nil {
-		r.types, r.set = map[string]string{}, map[string]bool{}
-	}
-	r.types[key] = typ
-	v := strings.TrimSpace(r.get(key))
-	if v == ProfileDefault {
-		return ""
-	}
-	r.set[key] = v != ""
-	return v
-}
-
-func (r *reader) string(key string, dst *string) {
-	if v := r.raw(key, "string"); v != "" {
-		*dst = v
-	}
-}
-
-func (r *reader) int(key string, dst *int) {
-	v := r.raw(key, "integer")
-	if v == "" {
-		return
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		r.errs = append(r.errs, keyError(key, "%q is not a whole number", v))
-		return
-	}
-	if n == 0 {
-		// The components read 0 as "use my default": a 0 that reached them
-		// would be replaced without a word. No key here means anything by 0.
-		r.errs = append(r.errs, keyError(key, "0 is not allowed (it would silently become the default); set a whole number in the range Pulumi.yaml describes, or remove the key for the default"))
-		return
-	}
-	*dst = n
-}
-
-func (r *reader) strings(key string, dst *[]string) {
-	v := r.raw(key, "array")
-	if v == "" {
-		return
-	}
-	var list []string
-	if err := json.Unmarshal([]byte(v), &list); err != nil {
-		r.errs = append(r.errs, keyError(key, "%q is not a list of strings", v))
-		return
-	}
-	*dst = list
-}
-
-func (r *reader) bool(key string, dst *bool) {
-	v := r.raw(key, "boolean")
-	if v == "" {
-		return
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		r.errs = append(r.errs, keyError(key, "%q is not true or false", v))
-		return
-	}
-	*dst = b
 }

@@ -8,8 +8,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 )
 
@@ -210,4 +212,47 @@ func configString(v any) (string, error) {
 		}
 		return string(b), nil
 	}
+}
+
+// engineEnv serialises offline runs' use of the process environment.
+var engineEnv sync.Mutex
+
+// withEngineEnv runs run with PULUMI_CONFIG and PULUMI_CONFIG_SECRET_KEYS
+// set to cfg and secretKeys, as the Go language host sets them in a
+// program's environment (pulumi/pulumi sdk/go/pulumi-language-go/main.go,
+// constructEnv; the Automation API does the same for inline programs), so a
+// program that reads the whole configuration from there (to refuse keys it
+// does not know) sees the offline run's. The environment is the process's:
+// offline runs hold a lock while they run and restore it afterwards.
+func withEngineEnv(cfg map[string]string, secretKeys []string, run func() error) error {
+	engineEnv.Lock()
+	defer engineEnv.Unlock()
+	if cfg == nil {
+		cfg = map[string]string{}
+	}
+	if secretKeys == nil {
+		secretKeys = []string{}
+	}
+	c, err := json.Marshal(cfg)
+	if err != nil {
+		return err
+	}
+	s, err := json.Marshal(secretKeys)
+	if err != nil {
+		return err
+	}
+	for name, v := range map[string]string{pulumi.EnvConfig: string(c), pulumi.EnvConfigSecretKeys: string(s)} {
+		old, had := os.LookupEnv(name)
+		if err := os.Setenv(name, v); err != nil {
+			return err
+		}
+		defer func() {
+			if had {
+				os.Setenv(name, old)
+			} else {
+				os.Unsetenv(name)
+			}
+		}()
+	}
+	return run()
 }

@@ -81,7 +81,9 @@ func Run(program pulumi.RunFunc, opts Options) (*Result, error) {
 		info.RootDirectory = opts.RootDirectory
 		info.ConfigSecretKeys = opts.SecretKeys
 	}
-	err := pulumi.RunErr(wrapped, pulumi.WithMocks(opts.Project, opts.Stack, m), setup)
+	err := withEngineEnv(opts.Config, opts.SecretKeys, func() error {
+		return pulumi.RunErr(wrapped, pulumi.WithMocks(opts.Project, opts.Stack, m), setup)
+	})
 	res.Resources = inDependencyOrder(m.recorded())
 	sort.Strings(res.SecretExports)
 	return res, err

@@ -73,6 +73,14 @@ func handWritten() []badCase {
 		one("dev", "architecture", "ARM64"),
 		one("prod", "architecture", "arm"),
 
+		// Keys the program does not read: ignored, the deploy would differ
+		// from what the user believes.
+		one("prod", "cpuu", "512").allowing("did you mean cpu?"),
+		one("dev", "dbMultiAZ", "true").allowing("did you mean dbMultiAz?"),
+		one("prod", "desiredcount", "3").allowing("did you mean desiredCount?"),
+		one("dev", "gunicornThread", "8").allowing("did you mean gunicornThreads?"),
+		one("prod", "replicas", "3").allowing("not a key this program reads"),
+
 		// Out of range.
 		one("prod", "azCount", "1"),
 		one("dev", "azCount", "5"),
@@ -173,34 +181,45 @@ func handWritten() []badCase {
 	}
 }
 
-// declaredTypes returns each key's type as the program parses it
-// (Pulumi.yaml declares profile-dependent keys as strings).
-func declaredTypes(t *testing.T) map[string]string {
-	t.Helper()
-	return stacks.KeyTypes()
+// keyNames lists the keys the program reads.
+func keyNames() []string {
+	var out []string
+	for _, k := range stacks.Keys() {
+		out = append(out, k.Name)
+	}
+	return out
 }
 
-// wrongTypes are values of the wrong type for each declared type.
+// wrongTypes are values of each declared type's wrong form: what the Pulumi
+// CLI refuses for it (a boolean is exactly true or false, an integer what
+// strconv.Atoi reads: sdk/go/common/workspace/project.go,
+// ValidateConfigValue), so the program refuses them the same way for
+// `synth -config` and for anything that does not go through the CLI.
 var wrongTypes = map[string][]string{
-	"integer": {"two", "1.5"},
-	"boolean": {"yes"},
+	"integer": {"two", "1.5", " 3"},
+	"boolean": {"yes", "True", "1"},
 	"array":   {"not json"},
 }
 
-// generated are the wrong-type case of every typed key, and an explicit 0
-// for every integer key (the components read 0 as "use my default", so a
-// 0 that reached them would be silently replaced).
+// generated are the wrong-type cases of every typed key, an empty value for
+// every key whose default is not empty, and an explicit 0 for every integer
+// key that does not give 0 a meaning (the components read 0 as "use my
+// default", so a 0 that reached them would be silently replaced).
 func generated(t *testing.T) []badCase {
 	t.Helper()
-	types := declaredTypes(t)
 	var out []badCase
-	for i, k := range slices.Sorted(maps.Keys(types)) {
+	for i, k := range stacks.Keys() {
 		stack := []string{"prod", "dev"}[i%2]
-		for _, v := range wrongTypes[types[k]] {
-			out = append(out, one(stack, k, v))
+		for _, v := range wrongTypes[k.Type] {
+			out = append(out, one(stack, k.Name, v))
 		}
-		if types[k] == "integer" {
-			out = append(out, one(stack, k, "0"))
+		if k.Defaults[stacks.Production] != "" {
+			c := one(stack, k.Name, "")
+			c.name, c.bad = k.Name+" empty", `""`
+			out = append(out, c.allowing("empty value"))
+		}
+		if k.Type == stacks.TypeInteger && !strings.HasPrefix(k.Allowed, "0 (") {
+			out = append(out, one(stack, k.Name, "0").allowing(k.Allowed))
 		}
 	}
 	// Integer keys take whole numbers only, not the other forms AWS accepts.
@@ -384,12 +403,12 @@ func TestCorpusCoversEveryKey(t *testing.T) {
 	for _, tc := range cases {
 		covered[tc.key]++
 		for k := range tc.set {
-			if !slices.Contains(stacks.Keys(), k) {
+			if !slices.Contains(keyNames(), k) && k != tc.key {
 				t.Errorf("case %q sets %s: got an unknown key, want one of stacks.Keys()", tc.name, k)
 			}
 		}
 	}
-	for _, k := range stacks.Keys() {
+	for _, k := range keyNames() {
 		if covered[k] == 0 {
 			t.Errorf("key %s: got no bad-input case naming it, want at least one", k)
 		}
@@ -443,7 +462,7 @@ func TestFargateSizesFromAWSAreAccepted(t *testing.T) {
 	for cpu, mems := range f.validMemory() {
 		for _, m := range mems {
 			set := map[string]string{"cpu": strconv.Itoa(cpu), "memory": strconv.Itoa(m)}
-			if _, err := stacks.Parse(testutil.RepoRoot(), func(k string) string { return set[k] }); err != nil {
+			if _, err := stacks.Parse(testutil.RepoRoot(), set); err != nil {
 				t.Errorf("cpu %d memory %d (valid in AWS's table): got %v, want no error", cpu, m, err)
 			}
 		}
@@ -470,5 +489,31 @@ func TestUnsetDesiredCountFollowsMinTasks(t *testing.T) {
 		if got := testutil.One(t, res, "aws:ecs/service:Service").Input("desiredCount"); got != tc.want {
 			t.Errorf("stack %s with %v: service desiredCount got %v, want %v", tc.stack, tc.set, got, tc.want)
 		}
+	}
+}
+
+// TestMisspeltNamespaceIsRefused protects a key set under a namespace one
+// typo (or a case) away from the project's: the engine hands it to the
+// program, which would ignore it. The stack program refuses it naming the
+// key it meant, and so does synth with -config.
+func TestMisspeltNamespaceIsRefused(t *testing.T) {
+	for _, tc := range []struct{ key, want string }{
+		{"djangofargat:cpu", "did you mean djangofargate:cpu?"},
+		{"DjangoFargate:spot", "did you mean djangofargate:spot?"},
+		{"djangofargatee:dbMultiAZ", "did you mean djangofargate:dbMultiAz?"},
+	} {
+		t.Run(tc.key, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			args := []string{"-dir", testutil.RepoRoot(), "-stack", "prod", "-config", tc.key + "=1024"}
+			if code := synth.Main(stacks.Program, args, &stdout, &stderr); code != synth.ExitFailed {
+				t.Errorf("synth %v: got exit %d, want %d", args, code, synth.ExitFailed)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("synth %v: got stdout %q, want nothing", args, stdout.String())
+			}
+			if msg := stderr.String(); !strings.Contains(msg, "config "+tc.key+":") || !strings.Contains(msg, tc.want) {
+				t.Errorf("synth %v: got stderr %q, want it to name %s and say %q", args, msg, tc.key, tc.want)
+			}
+		})
 	}
 }

@@ -2,12 +2,15 @@
 package offline_test
 
 import (
+	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/djangofargate/djangofargate/internal/offline"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // TestLoadStackConfigRefusesWhatTheCLIRefuses protects the engine's fidelity
@@ -79,5 +82,28 @@ func write(t *testing.T, path, text string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRunGivesTheProgramItsWholeConfig protects the engine's fidelity to
+// the Go language host, which puts the stack's whole configuration in the
+// program's PULUMI_CONFIG (pulumi/pulumi sdk/go/pulumi-language-go,
+// constructEnv): a program that reads it there (to refuse keys it does not
+// know) sees the offline run's configuration, and the variable is restored
+// after the run.
+func TestRunGivesTheProgramItsWholeConfig(t *testing.T) {
+	cfg := map[string]string{"demo:size": "3", "aws:region": "eu-west-1", "demoo:typo": "x"}
+	var seen map[string]string
+	_, err := offline.Run(func(ctx *pulumi.Context) error {
+		return json.Unmarshal([]byte(os.Getenv(pulumi.EnvConfig)), &seen)
+	}, offline.Options{Project: "demo", Config: cfg})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if !maps.Equal(seen, cfg) {
+		t.Errorf("PULUMI_CONFIG in the program: got %v, want %v", seen, cfg)
+	}
+	if v, ok := os.LookupEnv(pulumi.EnvConfig); ok {
+		t.Errorf("PULUMI_CONFIG after the run: got %q, want it unset again", v)
 	}
 }
