@@ -39,6 +39,7 @@ type Config struct {
 	Database components.DatabaseArgs
 	Storage  components.StorageArgs
 	Service  components.DjangoServiceArgs
+	Alerts   components.AlertsArgs
 
 	root string // the project directory
 }

@@ -107,10 +107,14 @@ func service[T any](f func(*components.DjangoServiceArgs) *T) target[T] {
 	return at("DjangoService", func(c *Config) *components.DjangoServiceArgs { return &c.Service }, f)
 }
 
-// optional sets a *bool argument, where nil would mean the component's own
-// default: the key always states the value.
-func optional(t target[*bool]) target[bool] {
-	return target[bool]{fieldRef: t.fieldRef, set: func(c *Config, v bool) { t.set(c, &v) }}
+func alerts[T any](f func(*components.AlertsArgs) *T) target[T] {
+	return at("Alerts", func(c *Config) *components.AlertsArgs { return &c.Alerts }, f)
+}
+
+// optional sets a pointer argument, where nil would mean the component's
+// own default: the key always states the value.
+func optional[T any](t target[*T]) target[T] {
+	return target[T]{fieldRef: t.fieldRef, set: func(c *Config, v T) { t.set(c, &v) }}
 }
 
 // defaults are a key's default in each profile.

@@ -102,6 +102,11 @@ func keyTable() []Key {
 			optional(database(func(a *components.DatabaseArgs) **bool { return &a.PerformanceInsights }))).
 			givesUp("no query-level performance history"),
 
+		intKey("dbMonitoringInterval", "RDS Enhanced Monitoring interval in seconds (OS metrics per process); 0 turns it off.",
+			byProfile(60, 0), oneOfInts(0, 1, 5, 10, 15, 30, 60),
+			optional(database(func(a *components.DatabaseArgs) **int { return &a.MonitoringInterval }))).
+			givesUp("no OS-level database metrics (Enhanced Monitoring)"),
+
 		// Storage.
 		listKey("corsOrigins", "HTTPS origins allowed to upload to the media bucket from browsers, e.g. [\"https://app.example.com\"]; empty: none.",
 			same([]string{}),
@@ -176,6 +181,14 @@ func keyTable() []Key {
 		stringKey("certificateArn", "An existing ACM certificate for HTTPS, in the stack's aws:region. Empty: none.",
 			same(""), anyString(),
 			service(func(a *components.DjangoServiceArgs) *string { return &a.CertificateArn })),
+		boolKey("alarms", "CloudWatch alarms on the service and the database, an SNS topic they notify and a dashboard; the 5xx and p99 latency alarms roll a failing deployment back.",
+			byProfile(true, false),
+			optional(service(func(a *components.DjangoServiceArgs) **bool { return &a.Alarms })),
+			optional(database(func(a *components.DatabaseArgs) **bool { return &a.Alarms }))).
+			givesUp("no alarms or dashboard; a deployment rolls back on failed health checks only"),
+		stringKey("alarmEmail", "E-mail address the alarm topic notifies (AWS mails a confirmation link first). Empty: nobody; subscribe a pager to the alarmTopicArn output.",
+			same(""), anyString(),
+			alerts(func(a *components.AlertsArgs) *string { return &a.Email })),
 		boolKey("migrations", "Run `manage.py migrate` on every new image before the service rolls to it; a failure stops the deploy.",
 			same(true),
 			optional(service(func(a *components.DjangoServiceArgs) **bool { return &a.Migrations }))),

@@ -31,33 +31,31 @@ func Program(ctx *pulumi.Context) error {
 	if w.Storage, err = components.NewStorage(ctx, name, &storageArgs); err != nil {
 		return err
 	}
-	// Production watches itself: alarms that notify a topic (and roll
-	// deployments back), a dashboard, and Enhanced Monitoring.
-	production := cfg.Profile == Production
+	// Alarms (on in production) notify a topic and roll deployments back;
+	// a dashboard shows what they watch.
+	alarms := *cfg.Service.Alarms
 	var topic pulumi.StringInput
-	if production {
-		alerts, err := components.NewAlerts(ctx, name, &components.AlertsArgs{})
+	if alarms {
+		alertArgs := cfg.Alerts
+		alerts, err := components.NewAlerts(ctx, name, &alertArgs)
 		if err != nil {
 			return err
 		}
 		topic = alerts.TopicArn
-	}
-	monitoringInterval := 0
-	if production {
-		monitoringInterval = 60
+		ctx.Export("alarmTopicArn", alerts.TopicArn)
 	}
 	dbArgs := cfg.DatabaseArgs(w)
-	dbArgs.Alarms, dbArgs.AlarmTopicArn, dbArgs.MonitoringInterval = &production, topic, &monitoringInterval
+	dbArgs.AlarmTopicArn = topic
 	if w.Database, err = components.NewDatabase(ctx, name, &dbArgs); err != nil {
 		return err
 	}
 	svcArgs := cfg.ServiceArgs(w)
-	svcArgs.Alarms, svcArgs.AlarmTopicArn = &production, topic
+	svcArgs.AlarmTopicArn = topic
 	svc, err := components.NewDjangoService(ctx, name, &svcArgs)
 	if err != nil {
 		return err
 	}
-	if production {
+	if alarms {
 		if _, err := components.NewDashboard(ctx, name, &components.DashboardArgs{
 			LoadBalancer: svc.LoadBalancer.ArnSuffix, TargetGroup: svc.TargetGroup.ArnSuffix,
 			ClusterName: svc.ClusterName, ServiceName: svc.ServiceName,
