@@ -103,7 +103,7 @@ func keyTable() []Key {
 			givesUp("no query-level performance history"),
 
 		intKey("dbMonitoringInterval", "RDS Enhanced Monitoring interval in seconds (OS metrics per process); 0 turns it off.",
-			byProfile(60, 0), oneOfInts(0, 1, 5, 10, 15, 30, 60),
+			byProfile(60, 0), oneOfInts(1, 5, 10, 15, 30, 60).orZero("off"),
 			optional(database(func(a *components.DatabaseArgs) **int { return &a.MonitoringInterval }))).
 			givesUp("no OS-level database metrics (Enhanced Monitoring)"),
 

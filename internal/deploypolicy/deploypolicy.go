@@ -138,6 +138,8 @@ var kinds = map[string]kind{
 	"elb-any":      {sid: "LoadBalancingLookupsOnAnyResource"},
 	"autoscaling":  {sid: "AutoscalingOnAnyResource"},
 	"alarm":        {sid: "Alarms", arns: arn("arn:aws:cloudwatch:{region}:{account}:alarm:{name}")},
+	"dashboard":    {sid: "Dashboards", arns: arn("arn:aws:cloudwatch::{account}:dashboard/{name}"), global: true},
+	"sns":          {sid: "AlarmTopics", arns: arn("arn:aws:sns:{region}:{account}:{name}")},
 	"acm":          {sid: "CertificatesOnAnyResource"},
 	"route53":      {sid: "DnsOnAnyResource", global: true},
 	// The migration hook.
@@ -219,7 +221,12 @@ var table = map[string][]grant{
 			"AssociateKmsKey", "DisassociateKmsKey")...),
 		g("logs-any", nil, "logs:DescribeLogGroups"),
 	},
-	"aws:cloudwatch/metricAlarm:MetricAlarm": {g("alarm", name, join(prefixed("cloudwatch", "PutMetricAlarm", "DeleteAlarms", "DescribeAlarms"), prefixed("cloudwatch", tags...))...)},
+	"aws:cloudwatch/dashboard:Dashboard": {g("dashboard", []string{"dashboardName"}, "cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards")},
+	"aws:sns/topic:Topic": {g("sns", name, join(prefixed("sns", "CreateTopic", "DeleteTopic", "GetTopicAttributes", "SetTopicAttributes",
+		"ListSubscriptionsByTopic"), prefixed("sns", tags...))...)},
+	"aws:sns/topicPolicy:TopicPolicy":             {g("sns", nil, "sns:SetTopicAttributes", "sns:GetTopicAttributes")},
+	"aws:sns/topicSubscription:TopicSubscription": {g("sns", nil, "sns:Subscribe", "sns:Unsubscribe", "sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes")},
+	"aws:cloudwatch/metricAlarm:MetricAlarm":      {g("alarm", name, join(prefixed("cloudwatch", "PutMetricAlarm", "DeleteAlarms", "DescribeAlarms"), prefixed("cloudwatch", tags...))...)},
 	"aws:ecr/repository:Repository": {
 		g("ecr", name, join(prefixed("ecr", "CreateRepository", "DeleteRepository", "DescribeRepositories",
 			"PutImageScanningConfiguration", "PutImageTagMutability", "GetRepositoryPolicy"), prefixed("ecr", tags...))...),

@@ -505,7 +505,7 @@ func TestMisspeltNamespaceIsRefused(t *testing.T) {
 		t.Run(tc.key, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			args := []string{"-dir", testutil.RepoRoot(), "-stack", "prod", "-config", tc.key + "=1024"}
-			if code := synth.Main(stacks.Program, args, &stdout, &stderr); code != synth.ExitFailed {
+			if code := synth.Main(stacks.Program, args, nil, &stdout, &stderr); code != synth.ExitFailed {
 				t.Errorf("synth %v: got exit %d, want %d", args, code, synth.ExitFailed)
 			}
 			if stdout.Len() != 0 {

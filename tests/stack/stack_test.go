@@ -34,6 +34,9 @@ func TestExports(t *testing.T) {
 				"mediaBucket":   media.Output("bucket"),
 				"vpcId":         testutil.One(t, res, "awsx:ec2:Vpc").Output("vpcId"),
 			}
+			if stack == "prod" { // alarms on: the topic people subscribe to
+				want["alarmTopicArn"] = testutil.One(t, res, "aws:sns/topic:Topic").Output("arn")
+			}
 			if len(res.Exports) != len(want) {
 				t.Errorf("exports: got %d %v, want %d", len(res.Exports), res.Exports, len(want))
 			}
