@@ -1,6 +1,7 @@
 """Runs the app's unittest suite in a fixed order and prints "N passed, N failed".
 
-Usage (from app/): /usr/bin/python3 -m tests.run [-q]
+Usage (from app/): /usr/bin/python3 -m tests.run [-q] [MODULE...]
+MODULEs (e.g. tests.test_rotation) run only those, in the order given.
 The order matters for the live modules: the database outage and the
 read-only check come last. Exit status is non-zero on any failure or error.
 """
@@ -15,6 +16,8 @@ MODULES = [
     "tests.test_settings",
     "tests.test_live",
     "tests.test_shutdown",
+    "tests.test_provision",
+    "tests.test_rotation",
     "tests.test_outage",
     "tests.test_readonly",
 ]
@@ -37,7 +40,7 @@ def main(argv):
     verbosity = 1 if "-q" in argv else 2
     suite = unittest.TestSuite()
     loader = unittest.TestLoader()
-    for name in MODULES:
+    for name in [a for a in argv if not a.startswith("-")] or MODULES:
         suite.addTests(loader.loadTestsFromName(name))
     result = unittest.TextTestRunner(verbosity=verbosity, stream=sys.stdout).run(suite)
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
