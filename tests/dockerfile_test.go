@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -190,6 +191,44 @@ func checkGunicornExecForm(d *dockerfile) error {
 	return fmt.Errorf("container command: got %q, want -c gunicorn.conf.py", argv)
 }
 
+// tmpMode1777 matches a shell command that gives /tmp mode 1777.
+var tmpMode1777 = regexp.MustCompile(`(?:^|[;&|]\s*)(?:install\s[^;&|]*-m\s*1777\s[^;&|]*/tmp(?:\s|$|[;&|])|chmod\s+1777\s+/tmp(?:\s|$|[;&|]))`)
+
+// checkTmpVolume requires the final stage to set /tmp to mode 1777 and then
+// declare VOLUME /tmp. On Fargate a task volume mounted at /tmp is a bind
+// mount created root-owned 0755, which the non-root user cannot write, unless
+// the image declares VOLUME at that path: then the image's directory (its
+// mode included) is copied into it (ECS Developer Guide, "Use bind mounts
+// with Amazon ECS", considerations; aws/containers-roadmap#938). A RUN after
+// the VOLUME cannot change the path, so the mode must be set before it.
+func checkTmpVolume(d *dockerfile) error {
+	modeSet, declared := false, false
+	for _, cmd := range d.final().Commands {
+		switch c := cmd.(type) {
+		case *instructions.RunCommand:
+			if tmpMode1777.MatchString(strings.Join(c.CmdLine, " ")) {
+				if declared {
+					return fmt.Errorf("RUN %q after VOLUME /tmp: got the mode set after the VOLUME (discarded), want it before", strings.Join(c.CmdLine, " "))
+				}
+				modeSet = true
+			}
+		case *instructions.VolumeCommand:
+			for _, v := range c.Volumes {
+				if path.Clean(v) == "/tmp" {
+					declared = true
+				}
+			}
+		}
+	}
+	switch {
+	case !declared:
+		return fmt.Errorf("final stage VOLUME: got no /tmp, want VOLUME [\"/tmp\"] (else Fargate mounts /tmp root-owned 0755)")
+	case !modeSet:
+		return fmt.Errorf("final stage: got no RUN giving /tmp mode 1777 before VOLUME /tmp, want one (the mode Fargate copies)")
+	}
+	return nil
+}
+
 var dockerfileChecks = []struct {
 	name  string
 	check func(*dockerfile) error
@@ -200,6 +239,7 @@ var dockerfileChecks = []struct {
 	{"pinned base images", checkPinnedBases},
 	{"EXPOSE 8000", checkExpose8000},
 	{"gunicorn in exec form", checkGunicornExecForm},
+	{"VOLUME /tmp with mode 1777", checkTmpVolume},
 }
 
 // TestDockerfile checks app/Dockerfile against ECS-9 (non-root) and the
@@ -244,6 +284,10 @@ func TestDockerfileChecksCatchBreakage(t *testing.T) {
 		{check: "gunicorn in exec form", old: `CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"]`, new: "CMD gunicorn -c gunicorn.conf.py config.wsgi:application", comment: "shell form"},
 		{check: "gunicorn in exec form", old: `CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"]`, new: `CMD ["gunicorn", "config.wsgi:application"]`, comment: "no config"},
 		{check: "gunicorn in exec form", old: `CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"]`, new: `CMD ["python", "manage.py", "runserver"]`, comment: "not gunicorn"},
+		{check: "VOLUME /tmp with mode 1777", old: "VOLUME [\"/tmp\"]\n", new: "", comment: "no VOLUME"},
+		{check: "VOLUME /tmp with mode 1777", old: "VOLUME [\"/tmp\"]", new: "VOLUME [\"/data\"]", comment: "VOLUME elsewhere"},
+		{check: "VOLUME /tmp with mode 1777", old: "install -d -m 1777", new: "install -d -m 0755", comment: "mode 0755"},
+		{check: "VOLUME /tmp with mode 1777", old: "RUN install -d -m 1777 -o root -g root /tmp\nVOLUME [\"/tmp\"]", new: "VOLUME [\"/tmp\"]\nRUN install -d -m 1777 -o root -g root /tmp", comment: "mode after VOLUME"},
 	}
 	for _, m := range mutations {
 		t.Run(m.check+"/"+m.comment, func(t *testing.T) {

@@ -256,3 +256,5 @@ LOGGING = {
 # Test-only: a slow view for the graceful-shutdown test. The service never
 # sets this variable.
 TEST_SLOW_VIEW = env_bool("DJANGO_TEST_SLOW_VIEW", False)
+# Test-only: a multipart upload probe (tests/test_tmpmount.py).
+TEST_UPLOAD_VIEW = env_bool("DJANGO_TEST_UPLOAD_VIEW", False)

@@ -18,6 +18,7 @@ MODULES = [
     "tests.test_shutdown",
     "tests.test_provision",
     "tests.test_rotation",
+    "tests.test_tmpmount",
     "tests.test_outage",
     "tests.test_readonly",
 ]

@@ -239,7 +239,10 @@ def stop_all_servers(sig=signal.SIGTERM):
 class Gunicorn:
     """The real gunicorn with app/gunicorn.conf.py, run as nobody on a loopback port."""
 
-    def __init__(self, name, **env_overrides):
+    def __init__(self, name, *, tmp_dir=None, wait=True, **env_overrides):
+        """Start gunicorn as nobody; with tmp_dir, in a private mount namespace
+        where tmp_dir is mounted on /tmp and the root filesystem is read-only
+        (how a Fargate task with readonlyRootFilesystem and a /tmp volume sees it)."""
         self.name = name
         self.port = free_port()
         self.pidfile = RUN_DIR / f"{name}.pid"
@@ -248,22 +251,33 @@ class Gunicorn:
         # GUNICORN_CMD_ARGS overrides the config file's bind (0.0.0.0) so the
         # tests listen on loopback only; everything else comes from the file.
         env = service_env(GUNICORN_CMD_ARGS=f"--bind 127.0.0.1:{self.port} --pid {self.pidfile}", **env_overrides)
+        argv = [PY, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"]
+        as_nobody = {"user": NOBODY_UID, "group": NOBODY_GID, "extra_groups": []}
+        if tmp_dir is not None:
+            # unshare and mount need root; setpriv drops to nobody for gunicorn.
+            # $1: the run dir (pid files) stays writable; $2 goes on /tmp.
+            script = (
+                'set -e; mount --bind "$1" "$1"; mount --bind "$2" /tmp; mount -o remount,bind,ro /; shift 2; '
+                f'exec setpriv --reuid {NOBODY_UID} --regid {NOBODY_GID} --clear-groups -- "$@"'
+            )
+            argv = ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh",
+                    str(RUN_DIR), str(tmp_dir), *argv]
+            as_nobody = {}
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(
-                [PY, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"],
+                argv,
                 cwd=APP_DIR,
                 env=env,
                 stdout=out,
                 stderr=err,
-                user=NOBODY_UID,
-                group=NOBODY_GID,
-                extra_groups=[],
                 # Own process group (pgid = master pid, also in the pid file),
                 # so scripts/test-app.sh can stop master and workers together.
                 start_new_session=True,
+                **as_nobody,
             )
         _RUNNING.append(self)
-        self._wait_ready()
+        if wait:
+            self._wait_ready()
 
     def _wait_ready(self, timeout=30):
         deadline = time.monotonic() + timeout
