@@ -108,13 +108,38 @@ chown nobody:nogroup "$WORK/run"
 runuser -u postgres -- "$PG_BIN/initdb" -D "$PGDATA" -U postgres \
   --auth-local=peer --auth-host=scram-sha-256 -E UTF8 >"$WORK/initdb.log" 2>&1 \
   || { cat "$WORK/initdb.log" >&2; exit 1; }
+# TLS like RDS: a server certificate from a CA (here a local one, SAN
+# localhost and 127.0.0.1) that the app verifies (sslmode verify-full), and no
+# plain TCP connections (rds.force_ssl = 1). A second CA signs nothing: the
+# tests use it to show an unverifiable server is refused.
+mkdir "$WORK/tls"
+(
+  cd "$WORK/tls"
+  ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+  openssl req -x509 "${ec[@]}" -days 2 -subj "/CN=test-app CA" -keyout ca.key -out ca.pem
+  openssl req -x509 "${ec[@]}" -days 2 -subj "/CN=test-app other CA" -keyout other-ca.key -out other-ca.pem
+  openssl req "${ec[@]}" -subj "/CN=localhost" -keyout server.key -out server.csr
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >server.ext
+  openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+    -extfile server.ext -out server.crt
+) >"$WORK/tls.log" 2>&1 || { cat "$WORK/tls.log" >&2; exit 1; }
+chmod 644 "$WORK/tls/ca.pem" "$WORK/tls/other-ca.pem"
+chown postgres:postgres "$WORK/tls/server.key" "$WORK/tls/server.crt"
+chmod 600 "$WORK/tls/server.key"
 cat >>"$PGDATA/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = $PGPORT
 unix_socket_directories = '$WORK/pg/sock'
 fsync = off
 synchronous_commit = off
+ssl = on
+ssl_cert_file = '$WORK/tls/server.crt'
+ssl_key_file = '$WORK/tls/server.key'
 CONF
+cat >"$PGDATA/pg_hba.conf" <<HBA
+local all all peer
+hostssl all all 127.0.0.1/32 scram-sha-256
+HBA
 runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$WORK/pg/server.log" -w start >/dev/null \
   || { cat "$WORK/pg/server.log" >&2; exit 1; }
 # The master user as RDS creates it (not a superuser: RDS's master is a member
@@ -127,7 +152,9 @@ SQL
 log "postgresql on 127.0.0.1:$PGPORT"
 
 # --- Secrets Manager stand-in -------------------------------------------------
-(cd "$ROOT" && go build -o "$WORK/fakesecrets" ./internal/tools/fakesecrets)
+# Both stand-ins (this one and the fake S3 below) in one build: one link step
+# less on a busy machine.
+(cd "$ROOT" && go build -o "$WORK/" ./internal/tools/fakes3 ./internal/tools/fakesecrets)
 (umask 077 && MASTER_PASSWORD="$MASTER_PASSWORD" OWNER_PASSWORD="$(new_password)" APP_PASSWORD="$(new_password)" \
   "$PY" -c '
 import json, os
@@ -148,7 +175,6 @@ rm -f "$WORK/secrets-seed.json"
 log "Secrets Manager stand-in on $FAKESECRETS_ADDR"
 
 # --- fake S3 -----------------------------------------------------------------
-(cd "$ROOT" && go build -o "$WORK/fakes3" ./internal/tools/fakes3)
 "$WORK/fakes3" -addr 127.0.0.1:0 -bucket media-test >"$WORK/fakes3.addr" 2>"$WORK/fakes3.log" &
 FAKES3_PID=$!
 for _ in $(seq 1 50); do
@@ -170,6 +196,7 @@ tar -C "$APP_SRC" --exclude=__pycache__ --exclude=./staticfiles --exclude=./medi
 export TEST_APP_DIR="$WORK/app" TEST_RUN_DIR="$WORK/run" TEST_WORK_DIR="$WORK"
 export TEST_PG_BIN="$PG_BIN" TEST_PGDATA="$PGDATA" TEST_PG_LOG="$WORK/pg/server.log"
 export TEST_PG_SOCK="$WORK/pg/sock" TEST_SRC_APP_DIR="$ROOT/app"
+export TEST_PG_CA="$WORK/tls/ca.pem" TEST_PG_WRONG_CA="$WORK/tls/other-ca.pem"
 export TEST_DB_HOST=127.0.0.1 TEST_DB_PORT="$PGPORT" TEST_DB_NAME=app
 export TEST_SECRETS_ENDPOINT="http://$FAKESECRETS_ADDR" TEST_FAKES3_ENDPOINT="http://$FAKES3_ADDR" TEST_FAKES3_BUCKET=media-test
 export PYTHONDONTWRITEBYTECODE=1

@@ -229,6 +229,24 @@ func checkTmpVolume(d *dockerfile) error {
 	return nil
 }
 
+// rdsCABundlePath is where the image carries the RDS certificate authorities;
+// app/config/settings.py's RDS_CA_BUNDLE (the default DB_SSLROOTCERT) must
+// name the same file.
+const rdsCABundlePath = "/etc/ssl/rds/global-bundle.pem"
+
+// checkRDSCABundle requires the final stage to copy the RDS CA bundle from
+// an earlier stage to rdsCABundlePath, so that sslmode=verify-full can check
+// the database's certificate (RDS: "Using SSL/TLS to encrypt a connection to
+// a DB instance", the global bundle from truststore.pki.rds.amazonaws.com).
+func checkRDSCABundle(d *dockerfile) error {
+	for _, cmd := range d.final().Commands {
+		if c, ok := cmd.(*instructions.CopyCommand); ok && c.From != "" && path.Clean(c.DestPath) == rdsCABundlePath {
+			return nil
+		}
+	}
+	return fmt.Errorf("final stage: got no COPY --from=<stage> ... %s, want the RDS CA bundle there (verify-full TLS)", rdsCABundlePath)
+}
+
 var dockerfileChecks = []struct {
 	name  string
 	check func(*dockerfile) error
@@ -240,6 +258,7 @@ var dockerfileChecks = []struct {
 	{"EXPOSE 8000", checkExpose8000},
 	{"gunicorn in exec form", checkGunicornExecForm},
 	{"VOLUME /tmp with mode 1777", checkTmpVolume},
+	{"RDS CA bundle", checkRDSCABundle},
 }
 
 // TestDockerfile checks app/Dockerfile against ECS-9 (non-root) and the
@@ -255,6 +274,20 @@ func TestDockerfile(t *testing.T) {
 				t.Error(err)
 			}
 		})
+	}
+}
+
+// TestRDSCABundleMatchesSettings keeps the image's bundle path and the app's
+// default DB_SSLROOTCERT the same file.
+func TestRDSCABundleMatchesSettings(t *testing.T) {
+	_, file, _, _ := runtime.Caller(0)
+	settings, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "app", "config", "settings.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("RDS_CA_BUNDLE = %q", rdsCABundlePath)
+	if !bytes.Contains(settings, []byte(want)) {
+		t.Errorf("app/config/settings.py: got no line %s, want the image's bundle path as the default DB_SSLROOTCERT", want)
 	}
 }
 
@@ -284,6 +317,8 @@ func TestDockerfileChecksCatchBreakage(t *testing.T) {
 		{check: "gunicorn in exec form", old: `CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"]`, new: "CMD gunicorn -c gunicorn.conf.py config.wsgi:application", comment: "shell form"},
 		{check: "gunicorn in exec form", old: `CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"]`, new: `CMD ["gunicorn", "config.wsgi:application"]`, comment: "no config"},
 		{check: "gunicorn in exec form", old: `CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"]`, new: `CMD ["python", "manage.py", "runserver"]`, comment: "not gunicorn"},
+		{check: "RDS CA bundle", old: "COPY --from=rdsca /global-bundle.pem " + rdsCABundlePath, new: "", comment: "no bundle"},
+		{check: "RDS CA bundle", old: "COPY --from=rdsca /global-bundle.pem " + rdsCABundlePath, new: "COPY --from=rdsca /global-bundle.pem /tmp/bundle.pem", comment: "elsewhere"},
 		{check: "VOLUME /tmp with mode 1777", old: "VOLUME [\"/tmp\"]\n", new: "", comment: "no VOLUME"},
 		{check: "VOLUME /tmp with mode 1777", old: "VOLUME [\"/tmp\"]", new: "VOLUME [\"/data\"]", comment: "VOLUME elsewhere"},
 		{check: "VOLUME /tmp with mode 1777", old: "install -d -m 1777", new: "install -d -m 0755", comment: "mode 0755"},

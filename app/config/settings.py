@@ -7,14 +7,20 @@ definition's ``secrets``, never ``environment``):
     DJANGO_DEBUG                 off by default
     DJANGO_ALLOWED_HOSTS         comma separated, e.g. "api.example.com"
     DJANGO_CSRF_TRUSTED_ORIGINS  comma separated origins WITH scheme
-    DB_HOST DB_PORT DB_NAME DB_USER DB_PASSWORD
-    DB_SSLMODE                   default "require" (RDS forces TLS); tests use "disable"
+    DB_HOST DB_PORT DB_NAME
+    DB_SECRET_ARN                the Secrets Manager secret {"username","password"}
+                                 the process connects with (app/README.md)
+    AWS_REGION                   its region (default: the ARN's)
+    DB_SSLMODE                   default "verify-full" against DB_SSLROOTCERT
     AWS_STORAGE_BUCKET_NAME      media bucket; when set, media goes to S3
     AWS_S3_REGION_NAME           the bucket's region
-    HEALTH_CHECK_PATH            default "/healthz"
+    HEALTH_CHECK_PATH            default "/healthz": liveness, like /livez
 
-Optional: DJANGO_LOG_LEVEL (INFO), DB_CONN_MAX_AGE (60), DB_CONNECT_TIMEOUT (3),
-DB_SSLROOTCERT (a CA bundle path, use with DB_SSLMODE=verify-full),
+Optional: DJANGO_LOG_LEVEL (INFO), DB_CONN_MAX_AGE (60), DB_CONNECT_TIMEOUT (2),
+DB_STATEMENT_TIMEOUT_MS (30000, below GUNICORN_TIMEOUT), DB_SSLROOTCERT (default
+the RDS CA bundle in the image, /etc/ssl/rds/global-bundle.pem),
+AWS_ENDPOINT_URL_SECRETS_MANAGER (tests only: the Secrets Manager stand-in),
+DB_USER/DB_PASSWORD (local development only, with DJANGO_DEBUG=1),
 DJANGO_STATIC_ROOT, DJANGO_MEDIA_ROOT, DJANGO_SECURE_HSTS_SECONDS,
 DJANGO_SECURE_HSTS_PRELOAD, AWS_S3_ENDPOINT_URL (tests only: a local fake S3).
 
@@ -134,8 +140,13 @@ DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 2)
 if not 1 <= DB_CONNECT_TIMEOUT <= 10:
     raise ImproperlyConfigured(f"DB_CONNECT_TIMEOUT must be 1..10 seconds, got {DB_CONNECT_TIMEOUT}")
 
+# TLS that verifies the server: verify-full (the certificate chains to the RDS
+# CA bundle the image carries, and names DB_HOST). RDS forces TLS
+# (rds.force_ssl); "require" alone would encrypt without knowing who answers.
+RDS_CA_BUNDLE = "/etc/ssl/rds/global-bundle.pem"  # app/Dockerfile installs it
 _db_options = {
-    "sslmode": os.environ.get("DB_SSLMODE", "").strip() or "require",
+    "sslmode": os.environ.get("DB_SSLMODE", "").strip() or "verify-full",
+    "sslrootcert": os.environ.get("DB_SSLROOTCERT", "").strip() or RDS_CA_BUNDLE,
     # Seconds, for the whole connection set-up (libpq rounds 1 up to 2): an
     # unreachable database fails a request fast instead of holding a worker.
     "connect_timeout": DB_CONNECT_TIMEOUT,
@@ -148,8 +159,6 @@ _db_options = {
     "keepalives_count": 2,
     "tcp_user_timeout": 20000,
 }
-if os.environ.get("DB_SSLROOTCERT"):
-    _db_options["sslrootcert"] = os.environ["DB_SSLROOTCERT"]
 
 DATABASES = {
     "default": {

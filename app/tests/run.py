@@ -17,6 +17,7 @@ MODULES = [
     "tests.test_live",
     "tests.test_shutdown",
     "tests.test_provision",
+    "tests.test_dbsafety",
     "tests.test_rotation",
     "tests.test_tmpmount",
     "tests.test_outage",
@@ -36,6 +37,19 @@ def _on_term(signum, frame):
     os._exit(128 + signum)  # not SystemExit: unittest would catch it and go on
 
 
+class TimedResult(unittest.TextTestResult):
+    """Records each test's wall time, to print the slowest ones."""
+
+    def startTest(self, test):
+        self._started = time.monotonic()
+        super().startTest(test)
+
+    def stopTest(self, test):
+        super().stopTest(test)
+        self.durations = getattr(self, "durations", [])
+        self.durations.append((time.monotonic() - self._started, test.id()))
+
+
 def main(argv):
     signal.signal(signal.SIGTERM, _on_term)
     verbosity = 1 if "-q" in argv else 2
@@ -43,7 +57,10 @@ def main(argv):
     loader = unittest.TestLoader()
     for name in [a for a in argv if not a.startswith("-")] or MODULES:
         suite.addTests(loader.loadTestsFromName(name))
-    result = unittest.TextTestRunner(verbosity=verbosity, stream=sys.stdout).run(suite)
+    result = unittest.TextTestRunner(verbosity=verbosity, stream=sys.stdout, resultclass=TimedResult).run(suite)
+    print("slowest tests:")
+    for seconds, name in sorted(getattr(result, "durations", []), reverse=True)[:8]:
+        print(f"  {seconds:6.1f}s  {name}")
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
     skipped = len(result.skipped)
     passed = result.testsRun - len(result.failures) - len(result.errors) - skipped - len(result.unexpectedSuccesses)

@@ -96,7 +96,9 @@ def service_env(**overrides):
         "AWS_ENDPOINT_URL_SECRETS_MANAGER": require_env("TEST_SECRETS_ENDPOINT"),
         # What the task role's credentials are on ECS; the stand-in ignores them.
         **_DUMMY_AWS,
-        "DB_SSLMODE": "disable",  # the local server has no TLS; RDS gets the default "require"
+        # The default sslmode (verify-full) against the test server's CA; the
+        # service leaves DB_SSLROOTCERT at the RDS bundle in the image.
+        "DB_SSLROOTCERT": require_env("TEST_PG_CA"),
         "AWS_STORAGE_BUCKET_NAME": require_env("TEST_FAKES3_BUCKET"),
         "AWS_S3_REGION_NAME": BUCKET_REGION,
         "HEALTH_CHECK_PATH": "/healthz",
@@ -185,7 +187,8 @@ def connect_as(login, database=None):
 
     return psycopg2.connect(host=require_env("TEST_DB_HOST"), port=require_env("TEST_DB_PORT"),
                             dbname=database or require_env("TEST_DB_NAME"), user=login["username"],
-                            password=login["password"], sslmode="disable", connect_timeout=5)
+                            password=login["password"], sslmode="verify-full",
+                            sslrootcert=require_env("TEST_PG_CA"), connect_timeout=5)
 
 
 def snapshot(root):

@@ -16,7 +16,7 @@ sys.path.insert(0, str(support.APP_DIR))
 class DeployCheckTest(unittest.TestCase):
     def test_check_deploy_only_w008(self):
         # The production-like environment: DEBUG unset (off), a long random key,
-        # allowed hosts, and the service's variables; DB_SSLMODE left at "require".
+        # allowed hosts, and the service's variables; DB_SSLMODE left at its default.
         env = support.service_env(DB_SSLMODE=None, WEB_CONCURRENCY=None)
         proc = support.manage("check", "--deploy", env=env)
         output = proc.stdout + proc.stderr
@@ -49,7 +49,8 @@ class DeployCheckTest(unittest.TestCase):
         self.assertEqual(got["ALLOWED_HOSTS"]["value"], [support.ALLOWED_HOST])
         self.assertEqual(got["CSRF_TRUSTED_ORIGINS"]["value"], [f"https://{support.ALLOWED_HOST}"])
         db = got["DATABASES"]["value"]["default"]
-        self.assertEqual(db["OPTIONS"]["sslmode"], "require", f"sslmode: got {db['OPTIONS']['sslmode']}, want require")
+        self.assertEqual(db["OPTIONS"]["sslmode"], "verify-full",
+                         f"sslmode: got {db['OPTIONS']['sslmode']}, want verify-full")
         self.assertEqual(db["OPTIONS"]["connect_timeout"], 2)
         self.assertEqual(db["OPTIONS"]["options"], "-c statement_timeout=30000")
         self.assertEqual(db["ENGINE"], "config.postgresql")
