@@ -128,13 +128,15 @@ if DB_SECRET_ARN and not _db_region:
 
 # Every query stops at DB_STATEMENT_TIMEOUT_MS (server side), below gunicorn's
 # worker timeout, so a slow query fails the request instead of getting the
-# worker killed.
+# worker killed. 0 turns the limit off: for the migration task only, whose
+# migrations (an index build on a big table) may need longer; never the web
+# service.
 DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 30000)
 _gunicorn_timeout_ms = env_int("GUNICORN_TIMEOUT", 60) * 1000
-if not 0 < DB_STATEMENT_TIMEOUT_MS < _gunicorn_timeout_ms:
+if not 0 <= DB_STATEMENT_TIMEOUT_MS < _gunicorn_timeout_ms:
     raise ImproperlyConfigured(
-        f"DB_STATEMENT_TIMEOUT_MS must be between 1 and GUNICORN_TIMEOUT in ms ({_gunicorn_timeout_ms}), "
-        f"got {DB_STATEMENT_TIMEOUT_MS}"
+        f"DB_STATEMENT_TIMEOUT_MS must be 0 (no limit, migration task only) or below GUNICORN_TIMEOUT in ms "
+        f"({_gunicorn_timeout_ms}), got {DB_STATEMENT_TIMEOUT_MS}"
     )
 DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 2)
 if not 1 <= DB_CONNECT_TIMEOUT <= 10:
@@ -150,7 +152,7 @@ _db_options = {
     # Seconds, for the whole connection set-up (libpq rounds 1 up to 2): an
     # unreachable database fails a request fast instead of holding a worker.
     "connect_timeout": DB_CONNECT_TIMEOUT,
-    "options": f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}",
+    "options": f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}",  # 0: PostgreSQL's "no limit"
     # A peer that vanished (a Multi-AZ failover) is noticed in about 20 s,
     # not after the kernel's 15-minute retransmission timeout.
     "keepalives": 1,

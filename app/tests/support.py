@@ -242,10 +242,11 @@ def stop_all_servers(sig=signal.SIGTERM):
 class Gunicorn:
     """The real gunicorn with app/gunicorn.conf.py, run as nobody on a loopback port."""
 
-    def __init__(self, name, *, tmp_dir=None, wait=True, **env_overrides):
+    def __init__(self, name, *, tmp_dir=None, no_shm=False, wait=True, **env_overrides):
         """Start gunicorn as nobody; with tmp_dir, in a private mount namespace
         where tmp_dir is mounted on /tmp and the root filesystem is read-only
-        (how a Fargate task with readonlyRootFilesystem and a /tmp volume sees it)."""
+        (how a Fargate task with readonlyRootFilesystem and a /tmp volume sees it);
+        with no_shm also, /dev/shm is a root-owned 0755 tmpfs (not writable)."""
         self.name = name
         self.port = free_port()
         self.pidfile = RUN_DIR / f"{name}.pid"
@@ -259,9 +260,11 @@ class Gunicorn:
         if tmp_dir is not None:
             # unshare and mount need root; setpriv drops to nobody for gunicorn.
             # $1: the run dir (pid files) stays writable; $2 goes on /tmp.
+            shm = "mount -t tmpfs -o mode=0755 none /dev/shm; " if no_shm else ""
             script = (
                 'set -e; mount --bind "$1" "$1"; mount --bind "$2" /tmp; mount -o remount,bind,ro /; shift 2; '
-                f'exec setpriv --reuid {NOBODY_UID} --regid {NOBODY_GID} --clear-groups -- "$@"'
+                + shm
+                + f'exec setpriv --reuid {NOBODY_UID} --regid {NOBODY_GID} --clear-groups -- "$@"'
             )
             argv = ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh",
                     str(RUN_DIR), str(tmp_dir), *argv]

@@ -73,6 +73,11 @@ class StatementTimeoutTest(unittest.TestCase):
         self.assertEqual(proc.returncode, 0, proc.stderr[-800:])
         got = json.loads(proc.stdout.strip().splitlines()[-1])["statement_timeout"]
         self.assertEqual(got, "30s", f"statement_timeout: got {got!r}, want '30s' (below gunicorn's 60 s)")
+        # The migration task's opt-out for long migrations.
+        proc = probe(DB_STATEMENT_TIMEOUT_MS="0")
+        self.assertEqual(proc.returncode, 0, proc.stderr[-800:])
+        got = json.loads(proc.stdout.strip().splitlines()[-1])["statement_timeout"]
+        self.assertEqual(got, "0", f"statement_timeout with DB_STATEMENT_TIMEOUT_MS=0: got {got!r}, want '0'")
 
     def test_a_slow_query_is_cancelled(self):
         code = ("from django.db import connection\n"

@@ -104,6 +104,15 @@ class FargateTmpTest(unittest.TestCase):
         want = {"size": UPLOAD_SIZE, "sha256": hashlib.sha256(payload).hexdigest(), "spooled_to_disk": True}
         self.assertEqual(doc, want, f"upload seen by Django: got {doc}, want {want}")
 
+    def test_serves_without_a_writable_dev_shm(self):
+        # gunicorn's heartbeat files go to /dev/shm when the runtime gives a
+        # writable one, else to /tmp: never a path the image does not declare.
+        mode, _ = fargate_tmp_mode((support.APP_DIR / "Dockerfile").read_text())
+        server = support.Gunicorn("fargate-noshm", tmp_dir=self.fresh_tmp(mode), no_shm=True, WEB_CONCURRENCY="1")
+        self.addCleanup(server.stop)
+        status, _, body = support.request(server.port, "/livez", host="10.0.1.23:8000")
+        self.assertEqual(status, 200, f"/livez without a writable /dev/shm: got {status}; {body[:200]!r}")
+
     def test_root_owned_tmp_stops_the_server_at_start(self):
         # What an image without VOLUME /tmp gets: fail at boot with a clear
         # message (the deployment's circuit breaker rolls back), not a 500 on
