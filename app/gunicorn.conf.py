@@ -110,8 +110,10 @@ graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 25)  # < ECS stopTimeou
 # contain a memory leak.
 max_requests = _env_int("GUNICORN_MAX_REQUESTS", 0)
 max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 0)
-# Heartbeat files on tmpfs, not the (read-only) image filesystem.
-worker_tmp_dir = "/dev/shm"
+# Heartbeat files on tmpfs, not the (read-only) image filesystem; when the
+# runtime provides no writable /dev/shm, gunicorn's default (the temp dir,
+# /tmp, the volume the image declares) rather than a path nobody declared.
+worker_tmp_dir = "/dev/shm" if os.access("/dev/shm", os.W_OK | os.X_OK) else None
 # Trust X-Forwarded-For/-Proto from any peer: the tasks sit in private
 # subnets and their security group admits only the ALB's security group, and
 # ALB addresses change, so no fixed list of IPs would be right. Django then

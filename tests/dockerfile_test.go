@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -190,6 +191,62 @@ func checkGunicornExecForm(d *dockerfile) error {
 	return fmt.Errorf("container command: got %q, want -c gunicorn.conf.py", argv)
 }
 
+// tmpMode1777 matches a shell command that gives /tmp mode 1777.
+var tmpMode1777 = regexp.MustCompile(`(?:^|[;&|]\s*)(?:install\s[^;&|]*-m\s*1777\s[^;&|]*/tmp(?:\s|$|[;&|])|chmod\s+1777\s+/tmp(?:\s|$|[;&|]))`)
+
+// checkTmpVolume requires the final stage to set /tmp to mode 1777 and then
+// declare VOLUME /tmp. On Fargate a task volume mounted at /tmp is a bind
+// mount created root-owned 0755, which the non-root user cannot write, unless
+// the image declares VOLUME at that path: then the image's directory (its
+// mode included) is copied into it (ECS Developer Guide, "Use bind mounts
+// with Amazon ECS", considerations; aws/containers-roadmap#938). A RUN after
+// the VOLUME cannot change the path, so the mode must be set before it.
+func checkTmpVolume(d *dockerfile) error {
+	modeSet, declared := false, false
+	for _, cmd := range d.final().Commands {
+		switch c := cmd.(type) {
+		case *instructions.RunCommand:
+			if tmpMode1777.MatchString(strings.Join(c.CmdLine, " ")) {
+				if declared {
+					return fmt.Errorf("RUN %q after VOLUME /tmp: got the mode set after the VOLUME (discarded), want it before", strings.Join(c.CmdLine, " "))
+				}
+				modeSet = true
+			}
+		case *instructions.VolumeCommand:
+			for _, v := range c.Volumes {
+				if path.Clean(v) == "/tmp" {
+					declared = true
+				}
+			}
+		}
+	}
+	switch {
+	case !declared:
+		return fmt.Errorf("final stage VOLUME: got no /tmp, want VOLUME [\"/tmp\"] (else Fargate mounts /tmp root-owned 0755)")
+	case !modeSet:
+		return fmt.Errorf("final stage: got no RUN giving /tmp mode 1777 before VOLUME /tmp, want one (the mode Fargate copies)")
+	}
+	return nil
+}
+
+// rdsCABundlePath is where the image carries the RDS certificate authorities;
+// app/config/settings.py's RDS_CA_BUNDLE (the default DB_SSLROOTCERT) must
+// name the same file.
+const rdsCABundlePath = "/etc/ssl/rds/global-bundle.pem"
+
+// checkRDSCABundle requires the final stage to copy the RDS CA bundle from
+// an earlier stage to rdsCABundlePath, so that sslmode=verify-full can check
+// the database's certificate (RDS: "Using SSL/TLS to encrypt a connection to
+// a DB instance", the global bundle from truststore.pki.rds.amazonaws.com).
+func checkRDSCABundle(d *dockerfile) error {
+	for _, cmd := range d.final().Commands {
+		if c, ok := cmd.(*instructions.CopyCommand); ok && c.From != "" && path.Clean(c.DestPath) == rdsCABundlePath {
+			return nil
+		}
+	}
+	return fmt.Errorf("final stage: got no COPY --from=<stage> ... %s, want the RDS CA bundle there (verify-full TLS)", rdsCABundlePath)
+}
+
 var dockerfileChecks = []struct {
 	name  string
 	check func(*dockerfile) error
@@ -200,6 +257,8 @@ var dockerfileChecks = []struct {
 	{"pinned base images", checkPinnedBases},
 	{"EXPOSE 8000", checkExpose8000},
 	{"gunicorn in exec form", checkGunicornExecForm},
+	{"VOLUME /tmp with mode 1777", checkTmpVolume},
+	{"RDS CA bundle", checkRDSCABundle},
 }
 
 // TestDockerfile checks app/Dockerfile against ECS-9 (non-root) and the
@@ -215,6 +274,20 @@ func TestDockerfile(t *testing.T) {
 				t.Error(err)
 			}
 		})
+	}
+}
+
+// TestRDSCABundleMatchesSettings keeps the image's bundle path and the app's
+// default DB_SSLROOTCERT the same file.
+func TestRDSCABundleMatchesSettings(t *testing.T) {
+	_, file, _, _ := runtime.Caller(0)
+	settings, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "app", "config", "settings.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("RDS_CA_BUNDLE = %q", rdsCABundlePath)
+	if !bytes.Contains(settings, []byte(want)) {
+		t.Errorf("app/config/settings.py: got no line %s, want the image's bundle path as the default DB_SSLROOTCERT", want)
 	}
 }
 
@@ -244,6 +317,12 @@ func TestDockerfileChecksCatchBreakage(t *testing.T) {
 		{check: "gunicorn in exec form", old: `CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"]`, new: "CMD gunicorn -c gunicorn.conf.py config.wsgi:application", comment: "shell form"},
 		{check: "gunicorn in exec form", old: `CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"]`, new: `CMD ["gunicorn", "config.wsgi:application"]`, comment: "no config"},
 		{check: "gunicorn in exec form", old: `CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"]`, new: `CMD ["python", "manage.py", "runserver"]`, comment: "not gunicorn"},
+		{check: "RDS CA bundle", old: "COPY --from=rdsca /global-bundle.pem " + rdsCABundlePath, new: "", comment: "no bundle"},
+		{check: "RDS CA bundle", old: "COPY --from=rdsca /global-bundle.pem " + rdsCABundlePath, new: "COPY --from=rdsca /global-bundle.pem /tmp/bundle.pem", comment: "elsewhere"},
+		{check: "VOLUME /tmp with mode 1777", old: "VOLUME [\"/tmp\"]\n", new: "", comment: "no VOLUME"},
+		{check: "VOLUME /tmp with mode 1777", old: "VOLUME [\"/tmp\"]", new: "VOLUME [\"/data\"]", comment: "VOLUME elsewhere"},
+		{check: "VOLUME /tmp with mode 1777", old: "install -d -m 1777", new: "install -d -m 0755", comment: "mode 0755"},
+		{check: "VOLUME /tmp with mode 1777", old: "RUN install -d -m 1777 -o root -g root /tmp\nVOLUME [\"/tmp\"]", new: "VOLUME [\"/tmp\"]\nRUN install -d -m 1777 -o root -g root /tmp", comment: "mode after VOLUME"},
 	}
 	for _, m := range mutations {
 		t.Run(m.check+"/"+m.comment, func(t *testing.T) {

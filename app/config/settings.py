@@ -7,14 +7,20 @@ definition's ``secrets``, never ``environment``):
     DJANGO_DEBUG                 off by default
     DJANGO_ALLOWED_HOSTS         comma separated, e.g. "api.example.com"
     DJANGO_CSRF_TRUSTED_ORIGINS  comma separated origins WITH scheme
-    DB_HOST DB_PORT DB_NAME DB_USER DB_PASSWORD
-    DB_SSLMODE                   default "require" (RDS forces TLS); tests use "disable"
+    DB_HOST DB_PORT DB_NAME
+    DB_SECRET_ARN                the Secrets Manager secret {"username","password"}
+                                 the process connects with (app/README.md)
+    AWS_REGION                   its region (default: the ARN's)
+    DB_SSLMODE                   default "verify-full" against DB_SSLROOTCERT
     AWS_STORAGE_BUCKET_NAME      media bucket; when set, media goes to S3
     AWS_S3_REGION_NAME           the bucket's region
-    HEALTH_CHECK_PATH            default "/healthz"
+    HEALTH_CHECK_PATH            default "/healthz": liveness, like /livez
 
-Optional: DJANGO_LOG_LEVEL (INFO), DB_CONN_MAX_AGE (60), DB_CONNECT_TIMEOUT (3),
-DB_SSLROOTCERT (a CA bundle path, use with DB_SSLMODE=verify-full),
+Optional: DJANGO_LOG_LEVEL (INFO), DB_CONN_MAX_AGE (60), DB_CONNECT_TIMEOUT (2),
+DB_STATEMENT_TIMEOUT_MS (30000, below GUNICORN_TIMEOUT), DB_SSLROOTCERT (default
+the RDS CA bundle in the image, /etc/ssl/rds/global-bundle.pem),
+AWS_ENDPOINT_URL_SECRETS_MANAGER (tests only: the Secrets Manager stand-in),
+DB_USER/DB_PASSWORD (local development only, with DJANGO_DEBUG=1),
 DJANGO_STATIC_ROOT, DJANGO_MEDIA_ROOT, DJANGO_SECURE_HSTS_SECONDS,
 DJANGO_SECURE_HSTS_PRELOAD, AWS_S3_ENDPOINT_URL (tests only: a local fake S3).
 
@@ -61,13 +67,19 @@ for _origin in CSRF_TRUSTED_ORIGINS:
             f"DJANGO_CSRF_TRUSTED_ORIGINS entries need a scheme, e.g. https://{_origin}; got {_origin!r}"
         )
 
+# Liveness is /livez; HEALTH_CHECK_PATH names the same check under the path the
+# service's probes use (config/health.py). Readiness (/readyz) is never it.
 HEALTH_CHECK_PATH = os.environ.get("HEALTH_CHECK_PATH", "").strip() or "/healthz"
-if not HEALTH_CHECK_PATH.startswith("/"):
-    raise ImproperlyConfigured(f"HEALTH_CHECK_PATH must start with '/', got {HEALTH_CHECK_PATH!r}")
+if not HEALTH_CHECK_PATH.startswith("/") or HEALTH_CHECK_PATH.rstrip("/") == "/readyz":
+    raise ImproperlyConfigured(
+        f"HEALTH_CHECK_PATH must start with '/' and must not be the readiness path /readyz "
+        f"(probes that decide replacement must not depend on the database), got {HEALTH_CHECK_PATH!r}"
+    )
 
 INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "notes",
+    "ops",  # deployment commands: provision_db_roles
 ]
 
 MIDDLEWARE = [
@@ -79,28 +91,90 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees a view's exception first: database down -> JSON 503.
+    "config.health.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = []
 
+# Database. Credentials: from the Secrets Manager secret DB_SECRET_ARN, read
+# when a connection is opened and re-read when the password is refused (a
+# rotation), by the backend in config/postgresql. DB_USER/DB_PASSWORD are a
+# local-development fallback only (DJANGO_DEBUG=1); production refuses them.
+DB_SECRET_ARN = os.environ.get("DB_SECRET_ARN", "").strip()
+if DB_SECRET_ARN:
+    for _name in ("DB_USER", "DB_PASSWORD"):
+        if os.environ.get(_name):
+            raise ImproperlyConfigured(
+                f"{_name} is set together with DB_SECRET_ARN: the credentials come from the secret; "
+                f"remove {_name} from the environment"
+            )
+elif os.environ.get("DB_PASSWORD") and not DEBUG:
+    raise ImproperlyConfigured(
+        "DB_PASSWORD is set but DB_SECRET_ARN is not: production reads the database credentials from "
+        "Secrets Manager (DB_SECRET_ARN); DB_USER/DB_PASSWORD are for local development with DJANGO_DEBUG=1"
+    )
+_db_region = os.environ.get("AWS_REGION", "").strip()
+if DB_SECRET_ARN and not _db_region:
+    # arn:aws:secretsmanager:<region>:<account>:secret:<name>
+    _parts = DB_SECRET_ARN.split(":")
+    _db_region = _parts[3] if len(_parts) > 6 and _parts[2] == "secretsmanager" else ""
+    if not _db_region:
+        raise ImproperlyConfigured(
+            f"AWS_REGION is not set and DB_SECRET_ARN {DB_SECRET_ARN!r} is not a Secrets Manager ARN with a region"
+        )
+
+# Every query stops at DB_STATEMENT_TIMEOUT_MS (server side), below gunicorn's
+# worker timeout, so a slow query fails the request instead of getting the
+# worker killed. 0 turns the limit off: for the migration task only, whose
+# migrations (an index build on a big table) may need longer; never the web
+# service.
+DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 30000)
+_gunicorn_timeout_ms = env_int("GUNICORN_TIMEOUT", 60) * 1000
+if not 0 <= DB_STATEMENT_TIMEOUT_MS < _gunicorn_timeout_ms:
+    raise ImproperlyConfigured(
+        f"DB_STATEMENT_TIMEOUT_MS must be 0 (no limit, migration task only) or below GUNICORN_TIMEOUT in ms "
+        f"({_gunicorn_timeout_ms}), got {DB_STATEMENT_TIMEOUT_MS}"
+    )
+DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 2)
+if not 1 <= DB_CONNECT_TIMEOUT <= 10:
+    raise ImproperlyConfigured(f"DB_CONNECT_TIMEOUT must be 1..10 seconds, got {DB_CONNECT_TIMEOUT}")
+
+# TLS that verifies the server: verify-full (the certificate chains to the RDS
+# CA bundle the image carries, and names DB_HOST). RDS forces TLS
+# (rds.force_ssl); "require" alone would encrypt without knowing who answers.
+RDS_CA_BUNDLE = "/etc/ssl/rds/global-bundle.pem"  # app/Dockerfile installs it
 _db_options = {
-    "sslmode": os.environ.get("DB_SSLMODE", "").strip() or "require",
-    # Seconds; an unreachable database fails the health check fast.
-    "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 3),
+    "sslmode": os.environ.get("DB_SSLMODE", "").strip() or "verify-full",
+    "sslrootcert": os.environ.get("DB_SSLROOTCERT", "").strip() or RDS_CA_BUNDLE,
+    # Seconds, for the whole connection set-up (libpq rounds 1 up to 2): an
+    # unreachable database fails a request fast instead of holding a worker.
+    "connect_timeout": DB_CONNECT_TIMEOUT,
+    "options": f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}",  # 0: PostgreSQL's "no limit"
+    # A peer that vanished (a Multi-AZ failover) is noticed in about 20 s,
+    # not after the kernel's 15-minute retransmission timeout.
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 2,
+    "tcp_user_timeout": 20000,
 }
-if os.environ.get("DB_SSLROOTCERT"):
-    _db_options["sslrootcert"] = os.environ["DB_SSLROOTCERT"]
 
 DATABASES = {
     "default": {
-        "ENGINE": "django.db.backends.postgresql",
+        "ENGINE": "config.postgresql",
         "HOST": os.environ.get("DB_HOST", "localhost"),
         "PORT": os.environ.get("DB_PORT", "5432"),
         "NAME": os.environ.get("DB_NAME", "django"),
-        "USER": os.environ.get("DB_USER", "django"),
-        "PASSWORD": os.environ.get("DB_PASSWORD", ""),
+        "USER": "" if DB_SECRET_ARN else os.environ.get("DB_USER", "django"),
+        "PASSWORD": "" if DB_SECRET_ARN else os.environ.get("DB_PASSWORD", ""),
+        "SECRET_ARN": DB_SECRET_ARN,
+        "SECRET_REGION": _db_region,
+        "SECRET_ENDPOINT": os.environ.get("AWS_ENDPOINT_URL_SECRETS_MANAGER", "").strip() or None,
+        # Without a secret, connecting is an error unless DEBUG (local development).
+        "REQUIRE_SECRET": not DEBUG,
         "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60),
         # Django >= 4.1 re-checks a persistent connection before reuse; older
         # versions ignore the key (the health check retries once instead).
@@ -193,3 +267,5 @@ LOGGING = {
 # Test-only: a slow view for the graceful-shutdown test. The service never
 # sets this variable.
 TEST_SLOW_VIEW = env_bool("DJANGO_TEST_SLOW_VIEW", False)
+# Test-only: a multipart upload probe (tests/test_tmpmount.py).
+TEST_UPLOAD_VIEW = env_bool("DJANGO_TEST_UPLOAD_VIEW", False)

@@ -1,6 +1,7 @@
 """Runs the app's unittest suite in a fixed order and prints "N passed, N failed".
 
-Usage (from app/): /usr/bin/python3 -m tests.run [-q]
+Usage (from app/): /usr/bin/python3 -m tests.run [-q] [MODULE...]
+MODULEs (e.g. tests.test_rotation) run only those, in the order given.
 The order matters for the live modules: the database outage and the
 read-only check come last. Exit status is non-zero on any failure or error.
 """
@@ -15,6 +16,10 @@ MODULES = [
     "tests.test_settings",
     "tests.test_live",
     "tests.test_shutdown",
+    "tests.test_provision",
+    "tests.test_dbsafety",
+    "tests.test_rotation",
+    "tests.test_tmpmount",
     "tests.test_outage",
     "tests.test_readonly",
 ]
@@ -32,14 +37,30 @@ def _on_term(signum, frame):
     os._exit(128 + signum)  # not SystemExit: unittest would catch it and go on
 
 
+class TimedResult(unittest.TextTestResult):
+    """Records each test's wall time, to print the slowest ones."""
+
+    def startTest(self, test):
+        self._started = time.monotonic()
+        super().startTest(test)
+
+    def stopTest(self, test):
+        super().stopTest(test)
+        self.durations = getattr(self, "durations", [])
+        self.durations.append((time.monotonic() - self._started, test.id()))
+
+
 def main(argv):
     signal.signal(signal.SIGTERM, _on_term)
     verbosity = 1 if "-q" in argv else 2
     suite = unittest.TestSuite()
     loader = unittest.TestLoader()
-    for name in MODULES:
+    for name in [a for a in argv if not a.startswith("-")] or MODULES:
         suite.addTests(loader.loadTestsFromName(name))
-    result = unittest.TextTestRunner(verbosity=verbosity, stream=sys.stdout).run(suite)
+    result = unittest.TextTestRunner(verbosity=verbosity, stream=sys.stdout, resultclass=TimedResult).run(suite)
+    print("slowest tests:")
+    for seconds, name in sorted(getattr(result, "durations", []), reverse=True)[:8]:
+        print(f"  {seconds:6.1f}s  {name}")
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
     skipped = len(result.skipped)
     passed = result.testsRun - len(result.failures) - len(result.errors) - skipped - len(result.unexpectedSuccesses)

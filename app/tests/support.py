@@ -1,9 +1,17 @@
-"""Shared helpers for the live tests: environment, processes and HTTP.
+"""Shared helpers for the live tests: environment, processes, secrets and HTTP.
 
-scripts/test-app.sh starts PostgreSQL and the fake S3 and exports TEST_*
-variables; these helpers start gunicorn (as the unprivileged user nobody, on
-a root-owned copy of the app, like the read-only container) and talk to it
-over real HTTP with urllib.
+scripts/test-app.sh starts PostgreSQL, the fake S3 and the Secrets Manager
+stand-in and exports TEST_* variables; these helpers start gunicorn (as the
+unprivileged user nobody, on a root-owned copy of the app, like the read-only
+container) and talk to it over real HTTP with urllib.
+
+The app connects as the ECS service makes it: DB_SECRET_ARN names the app
+secret in the stand-in, which the migration step (provision_db_roles, then
+migrate as the owner) has made a role with data access only.
+
+TEST_LEGACY_DB_ENV=1 also passes DB_USER/DB_PASSWORD (the app secret's value
+at start), the variables the app read before it read Secrets Manager: only to
+run today's tests against an older copy of the app (TEST_APP_SRC).
 """
 import json
 import os
@@ -36,6 +44,37 @@ RUN_DIR = pathlib.Path(os.environ.get("TEST_RUN_DIR", "/nonexistent"))
 WORK_DIR = pathlib.Path(os.environ.get("TEST_WORK_DIR", "/nonexistent"))
 
 
+REGION = "eu-west-1"
+MASTER_SECRET = "rds-master"
+OWNER_SECRET = "app-owner"
+APP_SECRET = "app"
+LEGACY_DB_ENV = os.environ.get("TEST_LEGACY_DB_ENV") == "1"
+SRC_APP_DIR = pathlib.Path(os.environ.get("TEST_SRC_APP_DIR", "/nonexistent"))
+_DUMMY_AWS = {"AWS_ACCESS_KEY_ID": "test-not-a-key", "AWS_SECRET_ACCESS_KEY": "test-not-a-secret"}
+
+
+def secrets_client():
+    """boto3 Secrets Manager client on the stand-in (what a rotation uses)."""
+    import boto3
+
+    session = boto3.session.Session(aws_access_key_id=_DUMMY_AWS["AWS_ACCESS_KEY_ID"],
+                                    aws_secret_access_key=_DUMMY_AWS["AWS_SECRET_ACCESS_KEY"])
+    return session.client("secretsmanager", region_name=REGION, endpoint_url=require_env("TEST_SECRETS_ENDPOINT"))
+
+
+_ARNS = {}
+
+
+def secret_arn(name):
+    if name not in _ARNS:
+        _ARNS[name] = secrets_client().describe_secret(SecretId=name)["ARN"]
+    return _ARNS[name]
+
+
+def secret_value(name, stage="AWSCURRENT"):
+    return json.loads(secrets_client().get_secret_value(SecretId=name, VersionStage=stage)["SecretString"])
+
+
 def service_env(**overrides):
     """The environment the ECS service gives the container, pointed at the local services."""
     env = {
@@ -52,28 +91,50 @@ def service_env(**overrides):
         "DB_HOST": require_env("TEST_DB_HOST"),
         "DB_PORT": require_env("TEST_DB_PORT"),
         "DB_NAME": require_env("TEST_DB_NAME"),
-        "DB_USER": require_env("TEST_DB_USER"),
-        "DB_PASSWORD": require_env("TEST_DB_PASSWORD"),
-        "DB_SSLMODE": "disable",  # the local server has no TLS; RDS gets the default "require"
+        "DB_SECRET_ARN": secret_arn(APP_SECRET),
+        "AWS_REGION": REGION,
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER": require_env("TEST_SECRETS_ENDPOINT"),
+        # What the task role's credentials are on ECS; the stand-in ignores them.
+        **_DUMMY_AWS,
+        # The default sslmode (verify-full) against the test server's CA; the
+        # service leaves DB_SSLROOTCERT at the RDS bundle in the image.
+        "DB_SSLROOTCERT": require_env("TEST_PG_CA"),
         "AWS_STORAGE_BUCKET_NAME": require_env("TEST_FAKES3_BUCKET"),
         "AWS_S3_REGION_NAME": BUCKET_REGION,
         "HEALTH_CHECK_PATH": "/healthz",
         "WEB_CONCURRENCY": "2",
     }
+    if LEGACY_DB_ENV:
+        login = secret_value(APP_SECRET)
+        env.update(DB_USER=login["username"], DB_PASSWORD=login["password"])
     env.update({k: v for k, v in overrides.items() if v is not None})
     for key in [k for k, v in overrides.items() if v is None]:
         env.pop(key, None)
     return env
 
 
-def manage(*args, env=None, as_nobody=True, timeout=120):
-    """Run manage.py in the app copy; returns the CompletedProcess."""
+def migration_env(**overrides):
+    """The migration task's environment (CONTRACT-db.md): owner, master and app secrets."""
+    env = service_env(
+        DB_SECRET_ARN=secret_arn(OWNER_SECRET),
+        DB_ADMIN_SECRET_ARN=secret_arn(MASTER_SECRET),
+        DB_APP_SECRET_ARN=secret_arn(APP_SECRET),
+        **overrides,
+    )
+    if LEGACY_DB_ENV:
+        login = secret_value(OWNER_SECRET)
+        env.update(DB_USER=login["username"], DB_PASSWORD=login["password"])
+    return env
+
+
+def manage(*args, env=None, as_nobody=True, timeout=120, cwd=None):
+    """Run manage.py in the app copy (or cwd); returns the CompletedProcess."""
     kwargs = {}
     if as_nobody:
         kwargs = {"user": NOBODY_UID, "group": NOBODY_GID, "extra_groups": []}
     return subprocess.run(
         [PY, "manage.py", *args],
-        cwd=APP_DIR,
+        cwd=cwd or APP_DIR,
         env=env if env is not None else service_env(),
         capture_output=True,
         text=True,
@@ -86,15 +147,48 @@ _BUILD = {}
 
 
 def ensure_built():
-    """collectstatic (as root, like the image build) and migrate (as the app user), once."""
+    """collectstatic (as root, like the image build), then the migration task, once.
+
+    The migration task is the contract's command: provision_db_roles (as the
+    master) then migrate (as the owner), both as the unprivileged user.
+    """
     if not _BUILD:
         build_env = service_env(DJANGO_SECRET_KEY="build-only-not-secret")
         for key in [k for k in build_env if k.startswith(("DB_", "AWS_"))]:
             del build_env[key]  # the image build has no database or bucket
         _BUILD["collectstatic"] = manage("collectstatic", "--noinput", env=build_env, as_nobody=False)
-        _BUILD["migrate"] = manage("migrate", "--noinput")
+        # An older app copy (TEST_APP_SRC) has no provision_db_roles: the
+        # repository's own app provisions the roles for it.
+        provision_env = migration_env()
+        if LEGACY_DB_ENV:
+            provision_env.pop("DB_USER")
+            provision_env.pop("DB_PASSWORD")
+        _BUILD["provision_db_roles"] = manage("provision_db_roles", env=provision_env,
+                                              cwd=SRC_APP_DIR if LEGACY_DB_ENV else None)
+        _BUILD["migrate"] = manage("migrate", "--noinput", env=migration_env())
         _BUILD["snapshot"] = snapshot(APP_DIR)
     return _BUILD
+
+
+def psql(sql, *, database=None, user="postgres", env=None):
+    """Run SQL through psql on the test cluster's socket as a PostgreSQL superuser; returns stdout."""
+    cmd = ["runuser", "-u", "postgres", "--", "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
+           "-h", require_env("TEST_PG_SOCK"), "-p", require_env("TEST_DB_PORT"),
+           "-U", user, "-d", database or require_env("TEST_DB_NAME"), "-c", sql]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    if proc.returncode != 0:
+        raise AssertionError(f"psql failed: {proc.stderr.strip()}")
+    return proc.stdout
+
+
+def connect_as(login, database=None):
+    """A psycopg2 connection over TCP with a {"username","password"} login."""
+    import psycopg2
+
+    return psycopg2.connect(host=require_env("TEST_DB_HOST"), port=require_env("TEST_DB_PORT"),
+                            dbname=database or require_env("TEST_DB_NAME"), user=login["username"],
+                            password=login["password"], sslmode="verify-full",
+                            sslrootcert=require_env("TEST_PG_CA"), connect_timeout=5)
 
 
 def snapshot(root):
@@ -148,7 +242,11 @@ def stop_all_servers(sig=signal.SIGTERM):
 class Gunicorn:
     """The real gunicorn with app/gunicorn.conf.py, run as nobody on a loopback port."""
 
-    def __init__(self, name, **env_overrides):
+    def __init__(self, name, *, tmp_dir=None, no_shm=False, wait=True, **env_overrides):
+        """Start gunicorn as nobody; with tmp_dir, in a private mount namespace
+        where tmp_dir is mounted on /tmp and the root filesystem is read-only
+        (how a Fargate task with readonlyRootFilesystem and a /tmp volume sees it);
+        with no_shm also, /dev/shm is a root-owned 0755 tmpfs (not writable)."""
         self.name = name
         self.port = free_port()
         self.pidfile = RUN_DIR / f"{name}.pid"
@@ -157,22 +255,35 @@ class Gunicorn:
         # GUNICORN_CMD_ARGS overrides the config file's bind (0.0.0.0) so the
         # tests listen on loopback only; everything else comes from the file.
         env = service_env(GUNICORN_CMD_ARGS=f"--bind 127.0.0.1:{self.port} --pid {self.pidfile}", **env_overrides)
+        argv = [PY, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"]
+        as_nobody = {"user": NOBODY_UID, "group": NOBODY_GID, "extra_groups": []}
+        if tmp_dir is not None:
+            # unshare and mount need root; setpriv drops to nobody for gunicorn.
+            # $1: the run dir (pid files) stays writable; $2 goes on /tmp.
+            shm = "mount -t tmpfs -o mode=0755 none /dev/shm; " if no_shm else ""
+            script = (
+                'set -e; mount --bind "$1" "$1"; mount --bind "$2" /tmp; mount -o remount,bind,ro /; shift 2; '
+                + shm
+                + f'exec setpriv --reuid {NOBODY_UID} --regid {NOBODY_GID} --clear-groups -- "$@"'
+            )
+            argv = ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh",
+                    str(RUN_DIR), str(tmp_dir), *argv]
+            as_nobody = {}
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(
-                [PY, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"],
+                argv,
                 cwd=APP_DIR,
                 env=env,
                 stdout=out,
                 stderr=err,
-                user=NOBODY_UID,
-                group=NOBODY_GID,
-                extra_groups=[],
                 # Own process group (pgid = master pid, also in the pid file),
                 # so scripts/test-app.sh can stop master and workers together.
                 start_new_session=True,
+                **as_nobody,
             )
         _RUNNING.append(self)
-        self._wait_ready()
+        if wait:
+            self._wait_ready()
 
     def _wait_ready(self, timeout=30):
         deadline = time.monotonic() + timeout
@@ -188,6 +299,21 @@ class Gunicorn:
             time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"gunicorn {self.name} not ready in {timeout}s:\n{self.logs()}")
+
+    def worker_pids(self):
+        """The pids of the master's children (its workers), from /proc."""
+        pids = set()
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.proc.pid:
+                pids.add(int(entry))
+        return pids
 
     def logs(self):
         out = self.stdout_path.read_text(errors="replace") if self.stdout_path.exists() else ""

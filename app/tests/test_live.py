@@ -56,6 +56,19 @@ class HealthTest(unittest.TestCase):
         self.assertEqual(doc, {"status": "ok"}, f"body: got {doc}")
         self.assertEqual(headers.get("Cache-Control"), "no-store")
 
+    def test_liveness_and_readiness_with_task_ip_as_host(self):
+        for path, want in (("/livez", {"status": "ok"}), ("/readyz", {"status": "ok", "checks": {"database": "ok"}})):
+            status, headers, doc, body = get_json(path, host="10.0.1.23:8000")
+            self.assertEqual(status, 200, f"{path}: got {status}, want 200; body {body[:300]!r}")
+            self.assertEqual(doc, want, f"{path} body: got {doc}")
+            self.assertEqual(headers.get("Cache-Control"), "no-store")
+
+    def test_app_connects_as_the_app_role_only(self):
+        get_json("/api/notes/")
+        users = support.psql("SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = current_database()"
+                             " AND backend_type = 'client backend' AND pid <> pg_backend_pid()").split()
+        self.assertEqual(users, ["app"], f"database sessions: got users {users}, want only the app role")
+
     def test_healthz_head(self):
         status, _, _, _ = get_json("/healthz", method="HEAD", host="10.0.1.23")
         self.assertEqual(status, 200, f"status: got {status}, want 200")

@@ -16,7 +16,7 @@ sys.path.insert(0, str(support.APP_DIR))
 class DeployCheckTest(unittest.TestCase):
     def test_check_deploy_only_w008(self):
         # The production-like environment: DEBUG unset (off), a long random key,
-        # allowed hosts, and the service's variables; DB_SSLMODE left at "require".
+        # allowed hosts, and the service's variables; DB_SSLMODE left at its default.
         env = support.service_env(DB_SSLMODE=None, WEB_CONCURRENCY=None)
         proc = support.manage("check", "--deploy", env=env)
         output = proc.stdout + proc.stderr
@@ -49,13 +49,58 @@ class DeployCheckTest(unittest.TestCase):
         self.assertEqual(got["ALLOWED_HOSTS"]["value"], [support.ALLOWED_HOST])
         self.assertEqual(got["CSRF_TRUSTED_ORIGINS"]["value"], [f"https://{support.ALLOWED_HOST}"])
         db = got["DATABASES"]["value"]["default"]
-        self.assertEqual(db["OPTIONS"]["sslmode"], "require", f"sslmode: got {db['OPTIONS']['sslmode']}, want require")
-        self.assertEqual(db["OPTIONS"]["connect_timeout"], 3)
-        self.assertEqual((db["HOST"], db["NAME"], db["USER"]), (env["DB_HOST"], env["DB_NAME"], env["DB_USER"]))
+        self.assertEqual(db["OPTIONS"]["sslmode"], "verify-full",
+                         f"sslmode: got {db['OPTIONS']['sslmode']}, want verify-full")
+        self.assertEqual(db["OPTIONS"]["connect_timeout"], 2)
+        self.assertEqual(db["OPTIONS"]["options"], "-c statement_timeout=30000")
+        self.assertEqual(db["ENGINE"], "config.postgresql")
+        self.assertEqual((db["HOST"], db["NAME"]), (env["DB_HOST"], env["DB_NAME"]))
+        self.assertEqual((db["SECRET_ARN"], db["SECRET_REGION"], db["SECRET_ENDPOINT"]),
+                         (env["DB_SECRET_ARN"], env["AWS_REGION"], env["AWS_ENDPOINT_URL_SECRETS_MANAGER"]))
+        self.assertEqual((db["USER"], db["PASSWORD"]), ("", ""), "credentials must come from the secret only")
         self.assertEqual(got["HEALTH_CHECK_PATH"]["value"], "/_health")
         self.assertEqual(got["SECURE_PROXY_SSL_HEADER"]["value"], ["HTTP_X_FORWARDED_PROTO", "https"])
         first = got["MIDDLEWARE"]["value"][0]
         self.assertEqual(first, "config.health.HealthCheckMiddleware", f"first middleware: got {first}")
+
+
+class DatabaseSettingsTest(unittest.TestCase):
+    """The database environment contract: secret in production, env only for development."""
+
+    def check(self, **overrides):
+        return support.manage("check", env=support.service_env(**overrides))
+
+    def test_password_in_environment_refused_in_production(self):
+        cases = [
+            ({"DB_PASSWORD": "x"}, "DB_PASSWORD is set together with DB_SECRET_ARN"),
+            ({"DB_USER": "app"}, "DB_USER is set together with DB_SECRET_ARN"),
+            ({"DB_SECRET_ARN": None, "DB_USER": "app", "DB_PASSWORD": "x"}, "DB_PASSWORD is set but DB_SECRET_ARN is not"),
+            ({"DB_STATEMENT_TIMEOUT_MS": "60000"}, "DB_STATEMENT_TIMEOUT_MS must be 0 (no limit, migration task"),
+            ({"DB_STATEMENT_TIMEOUT_MS": "-1"}, "DB_STATEMENT_TIMEOUT_MS must be 0 (no limit, migration task"),
+            ({"DB_CONNECT_TIMEOUT": "30"}, "DB_CONNECT_TIMEOUT must be 1..10"),
+            ({"AWS_REGION": None, "DB_SECRET_ARN": "not-an-arn"}, "AWS_REGION is not set"),
+            ({"HEALTH_CHECK_PATH": "/readyz"}, "must not be the readiness path"),
+        ]
+        for overrides, want in cases:
+            with self.subTest(overrides=overrides):
+                proc = self.check(**overrides)
+                self.assertNotEqual(proc.returncode, 0, "exit: got 0, want non-zero")
+                self.assertIn(want, proc.stderr, f"stderr: got {proc.stderr[-600:]}")
+
+    def test_region_from_arn_and_dev_fallback(self):
+        env = support.service_env(AWS_REGION=None)
+        got = support.settings_values(env, ["DATABASES"])["DATABASES"]["value"]["default"]
+        self.assertEqual(got["SECRET_REGION"], support.REGION, f"region from the ARN: got {got['SECRET_REGION']}")
+        env = support.service_env(DB_SECRET_ARN=None, DJANGO_DEBUG="1", DB_USER="dev", DB_PASSWORD="devpw")
+        got = support.settings_values(env, ["DATABASES"])["DATABASES"]["value"]["default"]
+        self.assertEqual((got["USER"], got["PASSWORD"], got["SECRET_ARN"], got["REQUIRE_SECRET"]),
+                         ("dev", "devpw", "", False), "DEBUG: DB_USER/DB_PASSWORD honoured")
+
+    def test_production_without_secret_cannot_connect(self):
+        env = support.service_env(DB_SECRET_ARN=None)
+        proc = support.manage("migrate", "--check", env=env)
+        self.assertNotEqual(proc.returncode, 0, "exit: got 0, want non-zero")
+        self.assertIn("DB_SECRET_ARN is not set", proc.stderr, f"stderr: got {proc.stderr[-600:]}")
 
 
 class MediaBucketTest(unittest.TestCase):

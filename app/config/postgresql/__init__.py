@@ -1,0 +1,1 @@
+"""Django database backend: PostgreSQL with credentials from Secrets Manager (see base.py)."""

@@ -1,0 +1,1 @@
+"""Operations commands for the deployment (not part of the API): provision_db_roles."""
