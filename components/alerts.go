@@ -38,6 +38,18 @@ type Alerts struct {
 	Subscription *sns.TopicSubscription
 }
 
+// Validate returns a *FieldError for the first invalid argument.
+func (a AlertsArgs) Validate() error { return a.validate("") }
+
+func (a AlertsArgs) validate(name string) error {
+	if a.Email != "" {
+		if addr, err := mail.ParseAddress(a.Email); err != nil || addr.Address != a.Email {
+			return argError("Alerts", name, "email", "%q is not an e-mail address such as ops@example.com", a.Email)
+		}
+	}
+	return nil
+}
+
 // NewAlerts creates the topic, a policy that lets only this account's
 // CloudWatch alarms publish (over TLS), and the optional e-mail subscription.
 func NewAlerts(ctx *pulumi.Context, name string, args *AlertsArgs, opts ...pulumi.ResourceOption) (*Alerts, error) {
@@ -45,10 +57,8 @@ func NewAlerts(ctx *pulumi.Context, name string, args *AlertsArgs, opts ...pulum
 	if args != nil {
 		a = *args
 	}
-	if a.Email != "" {
-		if addr, err := mail.ParseAddress(a.Email); err != nil || addr.Address != a.Email {
-			return nil, argError("Alerts", name, "email", "%q is not an e-mail address such as ops@example.com", a.Email)
-		}
+	if err := a.validate(name); err != nil {
+		return nil, err
 	}
 	al := &Alerts{}
 	if err := ctx.RegisterComponentResource(typePrefix+"Alerts", name, al, opts...); err != nil {

@@ -113,7 +113,7 @@ func newMonitoringRole(ctx *pulumi.Context, name string, tags pulumi.StringMap, 
 		Action:   []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:GetLogEvents"},
 		Resource: []string{group + ":log-stream:*"},
 	}}}
-	role, err := iam.NewRole(ctx, child(name, "db-monitoring-role"), &iam.RoleArgs{
+	role, err := iam.NewRole(ctx, child(name, "mon"), &iam.RoleArgs{
 		AssumeRolePolicy: pulumi.String(trust.JSON()),
 		Tags:             tags,
 	}, parent)

@@ -258,7 +258,7 @@ func (c *Config) validate(keys []Key) error {
 	w := placeholderWiring()
 	for _, err := range []error{
 		c.NetworkArgs().Validate(), c.RegistryArgs().Validate(), c.DatabaseArgs(w).Validate(),
-		c.StorageArgs().Validate(), c.ServiceArgs(w).Validate(),
+		c.StorageArgs().Validate(), c.ServiceArgs(w).Validate(), c.Alerts.Validate(),
 	} {
 		if err != nil {
 			return c.keyOf(keys, err)

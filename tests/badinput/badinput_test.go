@@ -170,6 +170,7 @@ func handWritten() []badCase {
 		named("production dbInstanceClass db.t4g.micro keeps Performance Insights", "prod",
 			kv("dbInstanceClass", "db.t4g.micro"), "dbPerformanceInsights", "db.t4g.micro"),
 		named("dbPerformanceInsights on db.t3.small", "prod", kv("dbInstanceClass", "db.t3.small"), "dbPerformanceInsights", "db.t3.small"),
+		named("alarmEmail not an address", "prod", kv("alarmEmail", "ops at example"), "alarmEmail", "ops at example"),
 		named("domain without hostedZone or certificateArn", "prod", kv("domain", "api.example.com"), "domain", "api.example.com"),
 		named("hostedZone without domain", "prod", kv("hostedZone", "example.com"), "hostedZone", "example.com"),
 		named("domain outside hostedZone", "dev",

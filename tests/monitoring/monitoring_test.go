@@ -200,7 +200,7 @@ func TestDevelopmentHasNoAlarms(t *testing.T) {
 func TestEnhancedMonitoring(t *testing.T) {
 	res := testutil.MustRunStack(t, "prod", nil)
 	db := testutil.One(t, res, "aws:rds/instance:Instance")
-	role := res.Named("djangofargate-db-monitoring-role")
+	role := res.Named("djangofargate-mon")
 	policy := res.Named("djangofargate-db-monitoring-policy")
 	if role == nil || policy == nil {
 		t.Fatal("no monitoring role or policy")
