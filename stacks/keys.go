@@ -120,7 +120,7 @@ func keyTable() []Key {
 			givesUp("no request logs from the load balancer"),
 
 		// Service.
-		intKey("cpu", "Task CPU units (1024 = 1 vCPU).",
+		intKey("cpu", "Task CPU units (1024 = 1 vCPU). Gunicorn runs (2 x vCPU) + 1 workers (at least 2) of 2 threads unless gunicornWorkers and gunicornThreads say otherwise.",
 			byProfile(1024, 256), oneOfInts(fargateCPUs()...),
 			service(func(a *components.DjangoServiceArgs) *int { return &a.CPU })).
 			givesUp("a quarter of the capacity per task"),
