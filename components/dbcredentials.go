@@ -68,7 +68,11 @@ func ValidateRoleName(name string) error {
 // Secrets Manager secret (auto-named, so two stacks never collide) whose
 // value is {"username": role, "password": ...}, the shape of the RDS master
 // secret, which the app reads for any of the three.
-func (d *Database) roleCredentials(ctx *pulumi.Context, name, role, username string, kmsKey pulumi.StringInput, tags pulumi.StringMap, parent pulumi.ResourceOption) (*secretsmanager.Secret, error) {
+//
+// It returns the secret and its ARN as the version's output, so whatever
+// takes the ARN waits for the value: a task started on the ARN alone could
+// find the secret without a version.
+func (d *Database) roleCredentials(ctx *pulumi.Context, name, role, username string, kmsKey pulumi.StringInput, tags pulumi.StringMap, parent pulumi.ResourceOption) (*secretsmanager.Secret, pulumi.StringOutput, error) {
 	password, err := random.NewRandomPassword(ctx, child(name, role+"-password"), &random.RandomPasswordArgs{
 		Length:          pulumi.Int(rolePasswordLength),
 		Special:         pulumi.Bool(true),
@@ -78,7 +82,7 @@ func (d *Database) roleCredentials(ctx *pulumi.Context, name, role, username str
 		MinNumeric:      pulumi.Int(1),
 	}, parent)
 	if err != nil {
-		return nil, err
+		return nil, pulumi.StringOutput{}, err
 	}
 	secret, err := secretsmanager.NewSecret(ctx, child(name, role+"-credentials"), &secretsmanager.SecretArgs{
 		Description: pulumi.Sprintf("PostgreSQL role %s of %s: {\"username\", \"password\"}", username, name),
@@ -86,27 +90,30 @@ func (d *Database) roleCredentials(ctx *pulumi.Context, name, role, username str
 		Tags:        tags,
 	}, parent)
 	if err != nil {
-		return nil, err
+		return nil, pulumi.StringOutput{}, err
 	}
 	value := password.Result.ApplyT(func(p string) (string, error) {
 		b, err := json.Marshal(map[string]string{"username": username, "password": p})
 		return string(b), err
 	}).(pulumi.StringOutput)
-	_, err = secretsmanager.NewSecretVersion(ctx, child(name, role+"-credentials-value"), &secretsmanager.SecretVersionArgs{
+	version, err := secretsmanager.NewSecretVersion(ctx, child(name, role+"-credentials-value"), &secretsmanager.SecretVersionArgs{
 		SecretId:     secret.ID(),
 		SecretString: pulumi.ToSecret(value).(pulumi.StringOutput),
 	}, parent)
-	return secret, err
+	if err != nil {
+		return nil, pulumi.StringOutput{}, err
+	}
+	return secret, version.Arn, nil
 }
 
 // credentials creates the app and owner secrets and the master secret's
 // rotation schedule, and sets the outputs that name them.
 func (d *Database) credentials(ctx *pulumi.Context, name string, a databaseConfig, tags pulumi.StringMap, parent pulumi.ResourceOption) error {
 	var err error
-	if d.AppSecret, err = d.roleCredentials(ctx, name, "app", a.AppRole, a.SecretsKMSKeyArn, tags, parent); err != nil {
+	if d.AppSecret, d.AppSecretArn, err = d.roleCredentials(ctx, name, "app", a.AppRole, a.SecretsKMSKeyArn, tags, parent); err != nil {
 		return err
 	}
-	if d.OwnerSecret, err = d.roleCredentials(ctx, name, "owner", a.OwnerRole, a.SecretsKMSKeyArn, tags, parent); err != nil {
+	if d.OwnerSecret, d.OwnerSecretArn, err = d.roleCredentials(ctx, name, "owner", a.OwnerRole, a.SecretsKMSKeyArn, tags, parent); err != nil {
 		return err
 	}
 	// RDS rotates its managed secret itself: a rotation schedule without a
@@ -125,7 +132,6 @@ func (d *Database) credentials(ctx *pulumi.Context, name string, a databaseConfi
 	if err != nil {
 		return err
 	}
-	d.AppSecretArn, d.OwnerSecretArn = d.AppSecret.Arn, d.OwnerSecret.Arn
 	d.AppRole, d.OwnerRole = pulumi.String(a.AppRole).ToStringOutput(), pulumi.String(a.OwnerRole).ToStringOutput()
 	d.SecretsKMSKeyArn = pulumi.String("").ToStringOutput()
 	if a.SecretsKMSKeyArn != nil {
