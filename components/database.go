@@ -301,7 +301,7 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 		Family:      pulumi.String(a.family),
 		Description: pulumi.String("TLS-only connections and slow-query logging"),
 		Parameters:  slowQueryParameters(),
-		Tags: tags,
+		Tags:        tags,
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -402,17 +402,17 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 	}
 	d.SecurityGroupID = d.SecurityGroup.ID().ToStringOutput()
 	return d, ctx.RegisterResourceOutputs(d, pulumi.Map{
-		"address":         d.Address,
-		"port":            d.Port,
-		"endpoint":        d.Endpoint,
-		"dbName":          d.DBName,
-		"username":        d.Username,
-		"masterSecretArn": d.MasterSecretArn,
-		"appSecretArn":    d.AppSecretArn,
-		"ownerSecretArn":  d.OwnerSecretArn,
-		"appRole":         d.AppRole,
-		"ownerRole":       d.OwnerRole,
+		"address":          d.Address,
+		"port":             d.Port,
+		"endpoint":         d.Endpoint,
+		"dbName":           d.DBName,
+		"username":         d.Username,
+		"masterSecretArn":  d.MasterSecretArn,
+		"appSecretArn":     d.AppSecretArn,
+		"ownerSecretArn":   d.OwnerSecretArn,
+		"appRole":          d.AppRole,
+		"ownerRole":        d.OwnerRole,
 		"secretsKmsKeyArn": d.SecretsKMSKeyArn,
-		"securityGroupId": d.SecurityGroupID,
+		"securityGroupId":  d.SecurityGroupID,
 	})
 }
