@@ -195,10 +195,27 @@ func firstOf(s ...string) string {
 	return "no reason given"
 }
 
+// MigrationSettings are what the migration task gets besides the service's
+// own inputs: the component's log group, the migration role, the three
+// database secrets and the command.
+type MigrationSettings struct {
+	// LogGroup is the container log group the task logs to.
+	LogGroup string
+	// RoleArn is the migration role, RunTask's taskRoleArn override.
+	RoleArn string
+	// OwnerSecretArn, MasterSecretArn and AppSecretArn become the
+	// container's DB_SECRET_ARN, DB_ADMIN_SECRET_ARN and DB_APP_SECRET_ARN.
+	OwnerSecretArn, MasterSecretArn, AppSecretArn string
+	// Command replaces the image's command.
+	Command []string
+}
+
 // MigrationTaskFromInputs reads the task to run from the service's inputs
-// as a resource hook receives them. ok is false when the task definition
-// did not change, so there is nothing new to migrate.
-func MigrationTaskFromInputs(newInputs, oldInputs resource.PropertyMap, logGroup string) (t MigrationTask, ok bool, err error) {
+// as a resource hook receives them and adds the settings: the migration
+// role and the database secrets as overrides of the web container's
+// environment, so the task connects as the owner. ok is false when the
+// task definition did not change, so there is nothing new to migrate.
+func MigrationTaskFromInputs(newInputs, oldInputs resource.PropertyMap, s MigrationSettings) (t MigrationTask, ok bool, err error) {
 	str := func(m resource.PropertyMap, path ...string) string {
 		v := resource.NewObjectProperty(m)
 		for _, p := range path {
@@ -235,22 +252,26 @@ func MigrationTaskFromInputs(newInputs, oldInputs resource.PropertyMap, logGroup
 		TaskDefinition: str(newInputs, "taskDefinition"),
 		Subnets:        list("networkConfiguration", "subnets"),
 		SecurityGroups: list("networkConfiguration", "securityGroups"),
-		LogGroup:       logGroup,
+		LogGroup:       s.LogGroup,
 		Container:      ContainerName,
+		Command:        slices.Clone(s.Command),
+		TaskRoleArn:    s.RoleArn,
+		Environment: map[string]string{
+			EnvDBSecretArn:      s.OwnerSecretArn,
+			EnvDBAdminSecretArn: s.MasterSecretArn,
+			EnvDBAppSecretArn:   s.AppSecretArn,
+		},
 	}
 	if t.Cluster == "" || t.TaskDefinition == "" || len(t.Subnets) == 0 {
 		return t, false, errors.New("migrations: the service's inputs lack cluster, taskDefinition or subnets")
+	}
+	if s.RoleArn == "" || s.OwnerSecretArn == "" || s.MasterSecretArn == "" || s.AppSecretArn == "" {
+		return t, false, errors.New("migrations: the migration role or a database secret ARN is empty")
 	}
 	if oldInputs != nil && str(oldInputs, "taskDefinition") == t.TaskDefinition {
 		return t, false, nil
 	}
 	return t, true, nil
-}
-
-// migrationValues are the resolved outputs the migration hook passes to
-// RunTask besides the service's own inputs.
-type migrationValues struct {
-	logGroup, role, owner, master, app string
 }
 
 // migrationHook returns the hook that runs migrations before the service is
@@ -259,36 +280,31 @@ type migrationValues struct {
 // The role and secret ARNs are outputs of other resources, which the
 // service depends on; the hook waits (bounded) until they are known.
 func (b *serviceBuilder) migrationHook() (*pulumi.ResourceHook, error) {
-	ready := make(chan migrationValues, 1)
+	ready := make(chan MigrationSettings, 1)
 	a := b.a
 	pulumi.All(b.s.LogGroup.Name, b.s.MigrationRole.Arn, a.DatabaseOwnerSecretArn, a.DatabaseMasterSecretArn, a.DatabaseAppSecretArn).
 		ApplyT(func(v []any) int {
-			ready <- migrationValues{logGroup: v[0].(string), role: v[1].(string), owner: v[2].(string), master: v[3].(string), app: v[4].(string)}
+			ready <- MigrationSettings{LogGroup: v[0].(string), RoleArn: v[1].(string),
+				OwnerSecretArn: v[2].(string), MasterSecretArn: v[3].(string), AppSecretArn: v[4].(string), Command: a.MigrateCommand}
 			return 0
 		})
-	resolved := sync.OnceValues(func() (migrationValues, error) {
+	settings := sync.OnceValues(func() (MigrationSettings, error) {
 		select {
-		case v := <-ready:
-			return v, nil
+		case s := <-ready:
+			return s, nil
 		case <-time.After(2 * time.Minute):
-			return migrationValues{}, errors.New("migrations: the migration role and database secret ARNs are still unknown after 2 minutes")
+			return MigrationSettings{}, errors.New("migrations: the migration role and database secret ARNs are still unknown after 2 minutes")
 		}
 	})
-	region, command := b.regionName, a.MigrateCommand
+	region := b.regionName
 	return b.ctx.RegisterResourceHook(b.child("migrate"), func(args *pulumi.ResourceHookArgs) error {
-		values, err := resolved()
+		s, err := settings()
 		if err != nil {
 			return err
 		}
-		t, ok, err := MigrationTaskFromInputs(args.NewInputs, args.OldInputs, values.logGroup)
+		t, ok, err := MigrationTaskFromInputs(args.NewInputs, args.OldInputs, s)
 		if err != nil || !ok {
 			return err
-		}
-		t.Command, t.TaskRoleArn = command, values.role
-		t.Environment = map[string]string{
-			EnvDBSecretArn:      values.owner,
-			EnvDBAdminSecretArn: values.master,
-			EnvDBAppSecretArn:   values.app,
 		}
 		ctx := context.Background()
 		cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region))
