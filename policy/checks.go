@@ -597,6 +597,16 @@ func checkPrivileged(d *Document, _ string) []Finding {
 // secretName matches environment names that suggest a secret value.
 var secretName = regexp.MustCompile(`(?i)(^|_)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?)($|_)`)
 
+// secretReference is an environment entry that names a secret instead of
+// holding one: a "..._SECRET_ARN" (or "SECRET_ARN") variable whose value is
+// exactly a Secrets Manager secret ARN, which the app resolves with its task
+// role when it connects (CONTROLS.md RDS-11). An ARN is not a secret: it
+// grants nothing without the role's permission to read it.
+var (
+	secretRefName  = regexp.MustCompile(`(?i)(^|_)SECRET_ARN$`)
+	secretRefValue = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+$`)
+)
+
 func checkSecrets(d *Document, _ string) []Finding {
 	return eachTaskDefinition(d, func(j *judge, td *Resource, cs []map[string]any) []Finding {
 		nSecrets, nEnv := 0, 0
@@ -612,6 +622,11 @@ func checkSecrets(d *Document, _ string) []Finding {
 			var clean []string
 			for _, e := range get(c, "environment").list() {
 				name, _ := get(e, "name").str()
+				value, _ := get(e, "value").str()
+				if secretRefName.MatchString(name) && secretRefValue.MatchString(value) {
+					clean = append(clean, name)
+					continue
+				}
 				if secretName.MatchString(name) {
 					j.fail("secret-in-environment", "container %s: %s is in environment, not secrets", containerName(c), name)
 					continue
