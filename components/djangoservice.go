@@ -52,10 +52,27 @@ type DjangoServiceArgs struct {
 	DatabaseHost pulumi.StringInput `pulumi:"databaseHost"`
 	DatabasePort pulumi.IntInput    `pulumi:"databasePort"`
 	DatabaseName pulumi.StringInput `pulumi:"databaseName"`
-	// DatabaseSecretArn is the RDS-managed master secret; its "username" and
-	// "password" keys reach the container as DB_USER and DB_PASSWORD through
-	// the task definition's secrets. Required.
-	DatabaseSecretArn pulumi.StringInput `pulumi:"databaseSecretArn"`
+	// DatabaseAppSecretArn is the app role's secret (Database.AppSecretArn),
+	// JSON {"username", "password"}. The container gets its ARN, not its
+	// value, as DB_SECRET_ARN and reads it when it opens a connection, so a
+	// new password takes effect without a restart (CONTROLS.md RDS-11); the
+	// task role may read this secret and no other. Required.
+	DatabaseAppSecretArn pulumi.StringInput `pulumi:"databaseAppSecretArn"`
+	// DatabaseOwnerSecretArn is the owner role's secret
+	// (Database.OwnerSecretArn): the migration task connects with it.
+	// Required when Migrations is on.
+	DatabaseOwnerSecretArn pulumi.StringInput `pulumi:"databaseOwnerSecretArn,optional"`
+	// DatabaseMasterSecretArn is the RDS-managed master secret
+	// (Database.MasterSecretArn): only the migration task's provisioning
+	// step reads it, to create the app and owner roles. Required when
+	// Migrations is on. Danger: never pass it as DatabaseAppSecretArn; the
+	// app would run as rds_superuser.
+	DatabaseMasterSecretArn pulumi.StringInput `pulumi:"databaseMasterSecretArn,optional"`
+	// DatabaseSecretsKMSKeyArn is the KMS key of those secrets
+	// (Database.SecretsKMSKeyArn). Set (and not ""), the roles that read the
+	// secrets also get kms:Decrypt on it, through Secrets Manager only.
+	// Default: none, the secrets use the AWS-managed key.
+	DatabaseSecretsKMSKeyArn pulumi.StringInput `pulumi:"databaseSecretsKmsKeyArn,optional"`
 	// DatabaseSecurityGroupID, when set, gets an ingress rule admitting the
 	// database port from the tasks' security group, and the tasks may reach
 	// it: nothing else is opened.
@@ -121,9 +138,11 @@ type DjangoServiceArgs struct {
 	// one the bucket's policy grants (Storage.LogPrefix). Default: the name.
 	AccessLogsPrefix pulumi.StringInput `pulumi:"accessLogsPrefix,optional"`
 
-	// Migrations runs `manage.py migrate` on the new image, as a one-off task,
-	// before the service rolls to it; a failed migration fails `pulumi up`
-	// and the service keeps its old tasks. Default true.
+	// Migrations runs MigrateCommand on the new image, as a one-off task with
+	// the migration role, before the service rolls to it; a failed migration
+	// fails `pulumi up` and the service keeps its old tasks. Default true.
+	// The deploying principal needs iam:PassRole on MigrationRole: RunTask
+	// passes it as the task's role.
 	Migrations *bool `pulumi:"migrations,optional"`
 	// MigrateCommand is the command the migration task runs in the web
 	// container, on the new image, before the service rolls to it.
@@ -203,6 +222,9 @@ type DjangoService struct {
 	TaskSecurityGroupID pulumi.StringOutput `pulumi:"taskSecurityGroupId"`
 	// SecretKeyArn is the Secrets Manager secret holding DJANGO_SECRET_KEY.
 	SecretKeyArn pulumi.StringOutput `pulumi:"secretKeyArn"`
+	// MigrationRoleArn is the migration task's role, "" without Migrations:
+	// whoever runs `pulumi up` needs iam:PassRole on it.
+	MigrationRoleArn pulumi.StringOutput `pulumi:"migrationRoleArn"`
 
 	// Cluster is the ECS cluster the component created; nil when
 	// DjangoServiceArgs.ClusterArn named an existing one.
@@ -212,9 +234,14 @@ type DjangoService struct {
 	// ExecutionRole is the role ECS uses to start the tasks: pull the image,
 	// write logs, read the secrets. The app never gets it.
 	ExecutionRole *iam.Role
-	// TaskRole is the app's own role: TaskPolicyJSON, plus the SSM messages
-	// ECS Exec needs when EcsExec is set.
+	// TaskRole is the app's own role: read the app's database secret,
+	// TaskPolicyJSON, plus the SSM messages ECS Exec needs when EcsExec is
+	// set.
 	TaskRole *iam.Role
+	// MigrationRole is the migration task's role (a RunTask override of
+	// TaskRole): read the owner, app and master database secrets, nothing
+	// else. Nil without Migrations.
+	MigrationRole *iam.Role
 	// SecretKey is the Secrets Manager secret holding DJANGO_SECRET_KEY.
 	SecretKey *secretsmanager.Secret
 	// AlbSecurityGroup admits 80 and 443 from the internet and reaches only
@@ -278,6 +305,7 @@ func NewDjangoService(ctx *pulumi.Context, name string, args *DjangoServiceArgs,
 		"logGroupName":        s.LogGroupName,
 		"taskSecurityGroupId": s.TaskSecurityGroupID,
 		"secretKeyArn":        s.SecretKeyArn,
+		"migrationRoleArn":    s.MigrationRoleArn,
 	})
 }
 
@@ -296,6 +324,10 @@ type serviceBuilder struct {
 	origins               pulumi.StringOutput // DJANGO_CSRF_TRUSTED_ORIGINS
 	listenerDeps          []pulumi.Resource
 	rollbackAlarms        ecs.ServiceAlarmsPtrInput // nil without Alarms
+	// credentialDeps are the policies that let the tasks (db-secret-policy)
+	// and the migration task (migration-policy) read their database
+	// secrets: the service, and so its migration hook, waits for them.
+	credentialDeps []pulumi.Resource
 }
 
 func (b *serviceBuilder) child(role string) string { return child(b.name, role) }

@@ -33,7 +33,10 @@ const maxServiceName = 20
 var reservedEnv = []string{"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOWED_HOSTS", "DJANGO_CSRF_TRUSTED_ORIGINS",
 	"DB_HOST", "DB_PORT", "DB_NAME", "AWS_STORAGE_BUCKET_NAME", "AWS_S3_REGION_NAME", "WEB_CONCURRENCY",
 	"GUNICORN_THREADS", "GUNICORN_TIMEOUT", "GUNICORN_KEEPALIVE", "GUNICORN_GRACEFUL_TIMEOUT",
-	"HEALTH_CHECK_PATH", "DJANGO_SECRET_KEY", "DB_USER", "DB_PASSWORD"}
+	"HEALTH_CHECK_PATH", "DJANGO_SECRET_KEY", "DB_SECRET_ARN", "AWS_REGION",
+	// The migration task's overrides, and the names the credentials
+	// replaced: a user value would shadow or contradict the secret ARNs.
+	"DB_ADMIN_SECRET_ARN", "DB_APP_SECRET_ARN", "DB_USER", "DB_PASSWORD"}
 
 // Validate returns a *FieldError for the first invalid argument.
 func (a DjangoServiceArgs) Validate() error {
@@ -62,9 +65,20 @@ func (a DjangoServiceArgs) defaults(name string) (DjangoServiceArgs, error) {
 	for field, in := range map[string]any{"vpcId": a.VpcID, "publicSubnetIds": a.PublicSubnetIDs,
 		"privateSubnetIds": a.PrivateSubnetIDs, "imageUri": a.ImageURI, "repositoryArn": a.RepositoryArn,
 		"databaseHost": a.DatabaseHost, "databasePort": a.DatabasePort, "databaseName": a.DatabaseName,
-		"databaseSecretArn": a.DatabaseSecretArn} {
+		"databaseAppSecretArn": a.DatabaseAppSecretArn} {
 		if isNil(in) {
 			return fail(field, "is required")
+		}
+	}
+	a.Migrations = pulumi.BoolRef(boolOr(a.Migrations, true))
+	if *a.Migrations {
+		for _, f := range []struct {
+			field string
+			in    pulumi.StringInput
+		}{{"databaseOwnerSecretArn", a.DatabaseOwnerSecretArn}, {"databaseMasterSecretArn", a.DatabaseMasterSecretArn}} {
+			if isNil(f.in) {
+				return fail(f.field, "is required when migrations are on: the migration task provisions the roles with the master secret and migrates as the owner")
+			}
 		}
 	}
 	if a.Architecture == "" {
@@ -135,7 +149,6 @@ func (a DjangoServiceArgs) defaults(name string) (DjangoServiceArgs, error) {
 	}
 	a.DeletionProtection = pulumi.BoolRef(boolOr(a.DeletionProtection, true))
 	a.ContainerInsights = pulumi.BoolRef(boolOr(a.ContainerInsights, true))
-	a.Migrations = pulumi.BoolRef(boolOr(a.Migrations, true))
 	a.Alarms = pulumi.BoolRef(boolOr(a.Alarms, true))
 	if err := a.AlarmThresholds.defaults(); err != nil {
 		return fail("alarmThresholds", "%v", err)

@@ -19,7 +19,8 @@ func (b *serviceBuilder) service() error {
 			CapacityProvider: pulumi.String("FARGATE_SPOT"), Weight: pulumi.Int(1),
 		}}
 	}
-	opts := []pulumi.ResourceOption{b.parent, pulumi.IgnoreChanges([]string{"desiredCount"}), pulumi.DependsOn(b.listenerDeps)}
+	opts := []pulumi.ResourceOption{b.parent, pulumi.IgnoreChanges([]string{"desiredCount"}), pulumi.DependsOn(b.listenerDeps),
+		pulumi.DependsOn(b.credentialDeps)}
 	if *a.Migrations {
 		hook, err := b.migrationHook()
 		if err != nil {

@@ -12,14 +12,17 @@ import (
 
 // taskDefinition registers the Fargate task: the web container from the
 // pinned image, non-root, read-only root filesystem with a /tmp volume,
-// settings in environment and secrets in secrets.
+// settings in environment and secrets in secrets. The database
+// credentials are neither: the environment names the app's secret by ARN
+// (DB_SECRET_ARN, an ARN is not a secret) and the app reads it with the task
+// role when it connects, so a rotated password never needs a restart.
 func (b *serviceBuilder) taskDefinition() error {
 	a := b.a
 	bucket := pulumi.StringInput(pulumi.String(""))
 	if a.MediaBucketName != nil {
 		bucket = a.MediaBucketName
 	}
-	defs := pulumi.All(a.ImageURI, b.s.LogGroup.Name, b.s.SecretKey.Arn, a.DatabaseSecretArn,
+	defs := pulumi.All(a.ImageURI, b.s.LogGroup.Name, b.s.SecretKey.Arn, a.DatabaseAppSecretArn,
 		a.DatabaseHost, a.DatabasePort, a.DatabaseName, bucket, b.hosts, b.origins).
 		ApplyT(func(v []any) string {
 			return containerDefinitionsJSON(b.container(containerValues{
@@ -81,6 +84,8 @@ func (b *serviceBuilder) container(v containerValues) ContainerDefinition {
 		"DB_HOST":                     v.dbHost,
 		"DB_PORT":                     strconv.Itoa(v.dbPort),
 		"DB_NAME":                     v.dbName,
+		"DB_SECRET_ARN":               v.dbSecretArn,
+		"AWS_REGION":                  b.regionName,
 		"AWS_S3_REGION_NAME":          b.regionName,
 		"HEALTH_CHECK_PATH":           a.HealthCheckPath,
 		"WEB_CONCURRENCY":             strconv.Itoa(g.Workers),
@@ -103,8 +108,6 @@ func (b *serviceBuilder) container(v containerValues) ContainerDefinition {
 		Environment:            []KeyValuePair{},
 		Secrets: []Secret{
 			{Name: "DJANGO_SECRET_KEY", ValueFrom: v.secretKeyArn},
-			{Name: "DB_USER", ValueFrom: v.dbSecretArn + ":username::"},
-			{Name: "DB_PASSWORD", ValueFrom: v.dbSecretArn + ":password::"},
 		},
 		MountPoints: b.mounts(),
 		HealthCheck: &HealthCheck{

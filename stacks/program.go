@@ -74,6 +74,9 @@ func Program(ctx *pulumi.Context) error {
 	ctx.Export("imageUri", w.Registry.ImageURI)
 	ctx.Export("dbEndpoint", w.Database.Endpoint)
 	ctx.Export("dbSecretArn", w.Database.MasterSecretArn)
+	ctx.Export("dbAppSecretArn", w.Database.AppSecretArn)
+	ctx.Export("dbOwnerSecretArn", w.Database.OwnerSecretArn)
+	ctx.Export("migrationRoleArn", svc.MigrationRoleArn)
 	ctx.Export("mediaBucket", w.Storage.MediaBucketName)
 	ctx.Export("vpcId", w.Network.VpcID)
 	return nil

@@ -198,8 +198,11 @@ func fabricate(a fabricateArgs) (string, resource.PropertyMap, error) {
 		id = a.arn("secretsmanager", "secret:"+name+"-"+a.hexOf("s6", 6))
 		set("arn", id)
 	case "aws:secretsmanager/secretVersion:SecretVersion":
+		// The provider's id is "<secret ARN>|<version id>" and its arn
+		// output the secret's ARN (the Secret's id, which secretId holds).
 		id = a.str("secretId") + "|" + a.hexOf("v", 8)
 		set("versionId", a.hexOf("v", 8))
+		set("arn", a.str("secretId"))
 	case "aws:acm/certificate:Certificate":
 		id = a.arn("acm", "certificate/"+a.hexOf("cert", 32))
 		set("arn", id)

@@ -13,7 +13,8 @@ import (
 
 // TestExecutionRolePolicy checks IAM-1 statement by statement: the
 // execution role may pull this repository, write this log group and read
-// exactly the named secrets.
+// exactly the secrets `secrets` names; no database secret (the app reads
+// its own with the task role, the master secret only the migration role).
 func TestExecutionRolePolicy(t *testing.T) {
 	const extra = "arn:aws:secretsmanager:us-east-1:123456789012:secret:stripe-AbCdEf"
 	res := runService(t, func(a *components.DjangoServiceArgs) {
@@ -29,7 +30,7 @@ func TestExecutionRolePolicy(t *testing.T) {
 		"EcrLogin":    "[ecr:GetAuthorizationToken] on [*]",
 		"PullImage":   fmt.Sprintf("[ecr:BatchCheckLayerAvailability ecr:BatchGetImage ecr:GetDownloadUrlForLayer] on [%s]", repoArn),
 		"WriteLogs":   fmt.Sprintf("[logs:CreateLogStream logs:PutLogEvents] on [%s:log-stream:*]", logGroup),
-		"ReadSecrets": fmt.Sprintf("[secretsmanager:GetSecretValue] on [%s %s %s]", secretKey, dbSecretArn, extra),
+		"ReadSecrets": fmt.Sprintf("[secretsmanager:GetSecretValue] on [%s %s]", secretKey, extra),
 	}
 	if len(doc.Statement) != len(want) {
 		t.Fatalf("statements: got %d, want %d", len(doc.Statement), len(want))

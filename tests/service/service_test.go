@@ -72,6 +72,9 @@ func TestContainerDefinition(t *testing.T) {
 		"DB_NAME": "app", "AWS_STORAGE_BUCKET_NAME": "media-bucket", "AWS_S3_REGION_NAME": "us-east-1",
 		"HEALTH_CHECK_PATH": "/healthz", "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4",
 		"GUNICORN_TIMEOUT": "60", "GUNICORN_KEEPALIVE": "75", "GUNICORN_GRACEFUL_TIMEOUT": "25",
+		// The app reads its credentials from this secret, in this region,
+		// when it connects (RDS-11): an ARN, not a secret.
+		"DB_SECRET_ARN": appSecretArn, "AWS_REGION": "us-east-1",
 	}
 	for k, want := range wantEnv {
 		if env[k] != want {
@@ -86,16 +89,19 @@ func TestContainerDefinition(t *testing.T) {
 	if len(env) != len(wantEnv)+2 {
 		t.Errorf("environment: got %d variables %v, want %d", len(env), env, len(wantEnv)+2)
 	}
-	for k := range env {
+	for k, v := range env {
+		if k == "DB_SECRET_ARN" && strings.HasPrefix(v, "arn:aws:secretsmanager:") {
+			continue // a reference the app resolves with its role, not a value
+		}
 		if strings.Contains(k, "SECRET") || strings.Contains(k, "PASSWORD") {
 			t.Errorf("environment holds a secret-like name %s (ECS-4)", k)
 		}
 	}
+	// The database credentials are no longer injected at start: a task
+	// would keep a rotated-out password until it restarts.
 	secrets := envOf(c, "secrets")
 	wantSecrets := map[string]string{
 		"DJANGO_SECRET_KEY": secret.Output("arn").(string),
-		"DB_USER":           dbSecretArn + ":username::",
-		"DB_PASSWORD":       dbSecretArn + ":password::",
 	}
 	if fmt.Sprint(secrets) != fmt.Sprint(wantSecrets) {
 		t.Errorf("secrets: got %v, want %v", secrets, wantSecrets)
