@@ -303,7 +303,7 @@ func (c *Config) validate() error {
 		{c.ServiceArgs(w).Validate(), map[string]string{
 			"cpu": "cpu", "memory": "memory", "desiredCount": "desiredCount", "minTasks": "minTasks",
 			"maxTasks": "maxTasks", "cpuTarget": "cpuTarget", "requestsPerTarget": "requestsPerTarget",
-			"healthCheckPath": "healthCheckPath", "domain": "domain", "hostedZone": "hostedZone",
+			"livenessPath": "healthCheckPath", "domain": "domain", "hostedZone": "hostedZone",
 			"certificateArn": "certificateArn", "idleTimeout": "idleTimeout", "architecture": "architecture",
 		}},
 	}
@@ -419,7 +419,7 @@ func (c *Config) ServiceArgs(w Wiring) components.DjangoServiceArgs {
 		RequestsPerTarget:       c.RequestsPerTarget,
 		Spot:                    c.Spot,
 		EcsExec:                 c.EcsExec,
-		HealthCheckPath:         c.HealthCheckPath,
+		LivenessPath:            c.HealthCheckPath,
 		Domain:                  c.Domain,
 		HostedZone:              c.HostedZone,
 		CertificateArn:          c.CertificateArn,
