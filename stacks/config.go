@@ -386,10 +386,9 @@ func (c *Config) DatabaseArgs(w Wiring) components.DatabaseArgs {
 // StorageArgs are the Storage component's arguments.
 func (c *Config) StorageArgs() components.StorageArgs {
 	return components.StorageArgs{
-		CorsOrigins:  c.CorsOrigins,
-		StaticBucket: c.StaticBucket,
-		AccessLogs:   pulumi.BoolRef(c.AlbAccessLogs),
-		Protect:      pulumi.BoolRef(c.Protect),
+		CorsOrigins: c.CorsOrigins,
+		AccessLogs:  pulumi.BoolRef(c.AlbAccessLogs),
+		Protect:     pulumi.BoolRef(c.Protect),
 	}
 }
 
