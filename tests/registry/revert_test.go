@@ -125,6 +125,12 @@ func TestRevertDeploys(t *testing.T) {
 	if _, err := ecr.deploy(t, a); err != nil {
 		t.Fatalf("deploy A a fourth time (no change): %v", err)
 	}
+	// The same content from another checkout (CI's path, not the laptop's):
+	// the docker provider sees a new context and would rebuild and push the
+	// existing tag.
+	if uri, err := ecr.deploy(t, writeContext(t, files("'A'"))); err != nil || uri != uriA {
+		t.Fatalf("deploy A from another checkout: got %q, %v, want %q", uri, err, uriA)
+	}
 	if len(ecr.pushes) != 2 {
 		t.Errorf("pushes: got %v, want one per new content (A, B)", ecr.pushes)
 	}
