@@ -118,7 +118,13 @@ type DjangoServiceArgs struct {
 	// stop a task with two minutes' notice. Default false.
 	Spot bool `pulumi:"spot,optional"`
 	// EcsExec allows `aws ecs execute-command` shells in the tasks (adds the
-	// SSM message permissions to the task role). Default false.
+	// SSM message permissions to the task role). On a cluster the component
+	// creates, every session is logged to ExecLogGroup (LogRetentionDays)
+	// and encrypted with ExecKey, a KMS key (about 1 USD a month); with
+	// ClusterArn, that cluster's executeCommandConfiguration applies. Without
+	// NAT, or with the tasks' egress limited to endpoints, the VPC needs the
+	// ssmmessages and kms endpoints (NetworkArgs.EcsExecEndpoints). Default
+	// false.
 	EcsExec bool `pulumi:"ecsExec,optional"`
 
 	// LivenessPath is the path the load balancer and the container health
