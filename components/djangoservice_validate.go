@@ -38,6 +38,15 @@ var reservedEnv = []string{"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOWED_HOSTS", "DJ
 	// replaced: a user value would shadow or contradict the secret ARNs.
 	"DB_ADMIN_SECRET_ARN", "DB_APP_SECRET_ARN", "DB_USER", "DB_PASSWORD"}
 
+// Health check paths of the reference app (app/config/health.py).
+const (
+	// DefaultLivenessPath answers 200 while the process can serve; it never
+	// touches the database.
+	DefaultLivenessPath = "/livez"
+	// DefaultReadinessPath answers 200 when the database answers.
+	DefaultReadinessPath = "/readyz"
+)
+
 // Validate returns a *FieldError for the first invalid argument.
 func (a DjangoServiceArgs) Validate() error {
 	_, err := a.defaults("service")
@@ -62,11 +71,15 @@ func (a DjangoServiceArgs) defaults(name string) (DjangoServiceArgs, error) {
 	if len(name) > maxServiceName || !resourceName.MatchString(name) {
 		return fail("name", "%q must be 1 to %d letters, digits and hyphens, not starting or ending with a hyphen: the load balancer and target group names derived from it are limited to 32 characters", name, maxServiceName)
 	}
-	for field, in := range map[string]any{"vpcId": a.VpcID, "publicSubnetIds": a.PublicSubnetIDs,
+	required := map[string]any{"vpcId": a.VpcID,
 		"privateSubnetIds": a.PrivateSubnetIDs, "imageUri": a.ImageURI, "repositoryArn": a.RepositoryArn,
 		"databaseHost": a.DatabaseHost, "databasePort": a.DatabasePort, "databaseName": a.DatabaseName,
-		"databaseAppSecretArn": a.DatabaseAppSecretArn} {
-		if isNil(in) {
+		"databaseAppSecretArn": a.DatabaseAppSecretArn}
+	if !a.Internal {
+		required["publicSubnetIds"] = a.PublicSubnetIDs
+	}
+	for _, field := range slices.Sorted(maps.Keys(required)) {
+		if isNil(required[field]) {
 			return fail(field, "is required")
 		}
 	}
@@ -121,9 +134,22 @@ func (a DjangoServiceArgs) defaults(name string) (DjangoServiceArgs, error) {
 	if a.RequestsPerTarget < 1 {
 		return fail("requestsPerTarget", "%d must be at least 1", a.RequestsPerTarget)
 	}
-	a.HealthCheckPath = cmpOr(a.HealthCheckPath, "/healthz")
-	if !strings.HasPrefix(a.HealthCheckPath, "/") || len(a.HealthCheckPath) > 1024 || strings.ContainsAny(a.HealthCheckPath, " ?#") {
-		return fail("healthCheckPath", "%q must be a path starting with / (no spaces, query or fragment), at most 1024 characters", a.HealthCheckPath)
+	a.LivenessPath = cmpOr(a.LivenessPath, DefaultLivenessPath)
+	a.ReadinessPath = cmpOr(a.ReadinessPath, DefaultReadinessPath)
+	for _, p := range []struct{ field, path string }{{"livenessPath", a.LivenessPath}, {"readinessPath", a.ReadinessPath}} {
+		if !strings.HasPrefix(p.path, "/") || len(p.path) > 1024 || strings.ContainsAny(p.path, " ?#") {
+			return fail(p.field, "%q must be a path starting with / (no spaces, query or fragment), at most 1024 characters", p.path)
+		}
+	}
+	if strings.TrimSuffix(a.LivenessPath, "/") == strings.TrimSuffix(a.ReadinessPath, "/") {
+		return fail("livenessPath", "%q is the readiness path: ECS replaces tasks that fail it, so a database outage would replace every task at once; probe a path that does not touch the database", a.LivenessPath)
+	}
+	if a.Internal && a.HostedZone != "" {
+		return fail("internal", "an internal load balancer has only private addresses; hostedZone %q would publish a public DNS name that reaches nothing: use certificateArn and a private zone instead", a.HostedZone)
+	}
+	a.InternetEgress = pulumi.BoolRef(boolOr(a.InternetEgress, a.EndpointSecurityGroupID == nil))
+	if !*a.InternetEgress && a.EndpointSecurityGroupID == nil {
+		return fail("internetEgress", "is false without endpointSecurityGroupId: the tasks could reach neither ECR, CloudWatch Logs nor Secrets Manager and would never start")
 	}
 	if a.Domain != "" && !hostName.MatchString(a.Domain) {
 		return fail("domain", "%q is not a lowercase DNS host name such as api.example.com", a.Domain)

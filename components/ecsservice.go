@@ -20,7 +20,9 @@ func (b *serviceBuilder) service() error {
 		}}
 	}
 	opts := []pulumi.ResourceOption{b.parent, pulumi.IgnoreChanges([]string{"desiredCount"}), pulumi.DependsOn(b.listenerDeps),
-		pulumi.DependsOn(b.credentialDeps)}
+		// Everything a task needs at launch (CONTROLS.md ECS-14): the engine
+		// creates the service, and runs the migration hook, only after these.
+		pulumi.DependsOn(b.launchDeps), pulumi.DependsOn(a.LaunchDependencies)}
 	if *a.Migrations {
 		hook, err := b.migrationHook()
 		if err != nil {

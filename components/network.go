@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -42,6 +43,12 @@ type NetworkArgs struct {
 	// pulls, logs and secrets stay off the NAT. Default true; about 7.3 USD a
 	// month per endpoint per AZ.
 	InterfaceEndpoints *bool `pulumi:"interfaceEndpoints,optional"`
+	// EcsExecEndpoints adds interface endpoints for ssmmessages (the ECS
+	// Exec channel) and KMS (its session encryption), so `aws ecs
+	// execute-command` works without NAT and with the tasks' egress limited
+	// to the endpoints. Needs InterfaceEndpoints. Default false; two more
+	// endpoints at about 7.3 USD a month each per AZ.
+	EcsExecEndpoints bool `pulumi:"ecsExecEndpoints,optional"`
 	// FlowLogs records the VPC's traffic to a CloudWatch log group. Default true.
 	FlowLogs *bool `pulumi:"flowLogs,optional"`
 	// LogRetentionDays is how long flow logs are kept. Default 365.
@@ -67,6 +74,9 @@ type Network struct {
 	PrivateSubnetIDs pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
 	// IsolatedSubnetIDs hold the database; they have no route to the internet.
 	IsolatedSubnetIDs pulumi.StringArrayOutput `pulumi:"isolatedSubnetIds"`
+	// S3PrefixListID is the S3 gateway endpoint's prefix list, for security
+	// group egress rules to S3.
+	S3PrefixListID pulumi.StringOutput `pulumi:"s3PrefixListId"`
 
 	// Vpc is the underlying awsx VPC.
 	Vpc *awsxec2.Vpc
@@ -88,6 +98,58 @@ type Network struct {
 // start: pull the image (ECR api and dkr; layers come through the S3
 // gateway), ship logs, and read its secrets.
 var interfaceEndpointServices = []string{"ecr.api", "ecr.dkr", "logs", "secretsmanager"}
+
+// execEndpointServices are what an ECS Exec session needs: the SSM message
+// channel, and KMS for the session's encryption key.
+var execEndpointServices = []string{"ssmmessages", "kms"}
+
+// endpointPolicyServices are the endpoint services that accept an endpoint
+// policy (AWS PrivateLink guide, "AWS services that integrate with AWS
+// PrivateLink"; `aws ec2 describe-vpc-endpoint-services` reports
+// VpcEndpointPolicySupported). ssmmessages is left with the default policy:
+// its support was not confirmed here.
+var endpointPolicyServices = map[string]bool{"s3": true, "ecr.api": true, "ecr.dkr": true, "logs": true, "secretsmanager": true, "kms": true}
+
+// LaunchDependencies returns the resources a task in this network needs
+// before it starts: the S3 gateway endpoint (image layers) and the
+// interface endpoints (image, logs, secrets). Pass them to
+// DjangoServiceArgs.LaunchDependencies.
+func (n *Network) LaunchDependencies() []pulumi.Resource {
+	deps := []pulumi.Resource{n.S3Endpoint}
+	for _, svc := range append(slices.Clone(interfaceEndpointServices), execEndpointServices...) {
+		if e := n.InterfaceEndpoints[svc]; e != nil {
+			deps = append(deps, e)
+		}
+	}
+	return deps
+}
+
+// endpointPolicy limits an endpoint to this account: only its principals
+// (aws:PrincipalAccount), acting on its resources (aws:ResourceAccount,
+// when the request names one), may use it, so a stolen credential of
+// another account cannot carry data out through it. The S3 gateway also
+// admits reads of ECR's AWS-owned layer bucket, which every image pull
+// needs (ECR user guide, "Amazon ECR interface VPC endpoints": minimum
+// Amazon S3 bucket permissions).
+func endpointPolicy(service, account, region string) string {
+	stmts := []Statement{{
+		Sid: "ThisAccountOnly", Effect: "Allow", Principal: map[string]any{"AWS": "*"},
+		Action: []string{"*"}, Resource: []string{"*"},
+		Condition: map[string]map[string]any{
+			"StringEquals":         {"aws:PrincipalAccount": account},
+			"StringEqualsIfExists": {"aws:ResourceAccount": account},
+		},
+	}}
+	if service == "s3" {
+		stmts = append(stmts, Statement{
+			Sid: "EcrImageLayers", Effect: "Allow", Principal: map[string]any{"AWS": "*"},
+			Action:    []string{"s3:GetObject"},
+			Resource:  []string{fmt.Sprintf("arn:aws:s3:::prod-%s-starport-layer-bucket/*", region)},
+			Condition: map[string]map[string]any{"StringEquals": {"aws:PrincipalAccount": account}},
+		})
+	}
+	return PolicyDocument{Version: policyVersion, Statement: stmts}.JSON()
+}
 
 // private IPv4 ranges of RFC 1918.
 var rfc1918 = []netip.Prefix{
@@ -170,6 +232,9 @@ func (a NetworkArgs) defaults(name string) (NetworkArgs, error) {
 	}
 	a.InterfaceEndpoints = pulumi.BoolRef(boolOr(a.InterfaceEndpoints, true))
 	a.FlowLogs = pulumi.BoolRef(boolOr(a.FlowLogs, true))
+	if a.EcsExecEndpoints && !*a.InterfaceEndpoints {
+		return a, argError(c, name, "ecsExecEndpoints", "needs interfaceEndpoints: the ssmmessages and kms endpoints share their security group")
+	}
 	if a.NatGateways == NatNone && !*a.InterfaceEndpoints {
 		return a, argError(c, name, "natGateways", "%q needs interfaceEndpoints: without NAT or endpoints, tasks cannot pull images, write logs or read secrets", NatNone)
 	}
@@ -237,12 +302,17 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if err != nil {
 		return nil, err
 	}
+	caller, err := aws.GetCallerIdentity(ctx, nil, pulumi.Parent(n))
+	if err != nil {
+		return nil, err
+	}
 	routeTables := ec2.GetRouteTablesOutput(ctx, ec2.GetRouteTablesOutputArgs{VpcId: vpcID}, pulumi.Parent(n))
 	n.S3Endpoint, err = ec2.NewVpcEndpoint(ctx, child(name, "s3-endpoint"), &ec2.VpcEndpointArgs{
 		VpcId:           vpcID,
 		ServiceName:     pulumi.Sprintf("com.amazonaws.%s.s3", region.Name),
 		VpcEndpointType: pulumi.String("Gateway"),
 		RouteTableIds:   routeTables.Ids(),
+		Policy:          pulumi.String(endpointPolicy("s3", caller.AccountId, region.Name)),
 		Tags:            tags,
 	}, parent)
 	if err != nil {
@@ -265,7 +335,15 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		if err != nil {
 			return nil, err
 		}
-		for _, svc := range interfaceEndpointServices {
+		services := slices.Clone(interfaceEndpointServices)
+		if a.EcsExecEndpoints {
+			services = append(services, execEndpointServices...)
+		}
+		for _, svc := range services {
+			var policy pulumi.StringPtrInput
+			if endpointPolicyServices[svc] {
+				policy = pulumi.String(endpointPolicy(svc, caller.AccountId, region.Name))
+			}
 			n.InterfaceEndpoints[svc], err = ec2.NewVpcEndpoint(ctx, child(name, svc+"-endpoint"), &ec2.VpcEndpointArgs{
 				VpcId:             vpcID,
 				ServiceName:       pulumi.Sprintf("com.amazonaws.%s.%s", region.Name, svc),
@@ -273,6 +351,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 				PrivateDnsEnabled: pulumi.Bool(true),
 				SubnetIds:         n.Vpc.PrivateSubnetIds,
 				SecurityGroupIds:  pulumi.StringArray{n.EndpointSecurityGroup.ID().ToStringOutput()},
+				Policy:            policy,
 				Tags:              tags,
 			}, parent)
 			if err != nil {
@@ -292,7 +371,9 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	n.PublicSubnetIDs = n.Vpc.PublicSubnetIds
 	n.PrivateSubnetIDs = n.Vpc.PrivateSubnetIds
 	n.IsolatedSubnetIDs = n.Vpc.IsolatedSubnetIds
+	n.S3PrefixListID = n.S3Endpoint.PrefixListId
 	return n, ctx.RegisterResourceOutputs(n, pulumi.Map{
+		"s3PrefixListId":    n.S3PrefixListID,
 		"vpcId":             n.VpcID,
 		"cidrBlock":         n.CidrBlock,
 		"publicSubnetIds":   n.PublicSubnetIDs,

@@ -28,7 +28,7 @@ func (b *serviceBuilder) roles() error {
 		return err
 	}
 	extra := slices.Sorted(maps.Values(a.Secrets))
-	_, err = iam.NewRolePolicy(b.ctx, b.child("execution-policy"), &iam.RolePolicyArgs{
+	b.executionPolicy, err = iam.NewRolePolicy(b.ctx, b.child("execution-policy"), &iam.RolePolicyArgs{
 		Role: b.s.ExecutionRole.Name,
 		Policy: policyOutput(func(v []string) PolicyDocument {
 			// Only what `secrets` references: the database credentials are
@@ -48,6 +48,7 @@ func (b *serviceBuilder) roles() error {
 	if err != nil {
 		return err
 	}
+	b.launchDeps = append(b.launchDeps, b.executionPolicy)
 	b.s.TaskRole, err = iam.NewRole(b.ctx, b.child("task-role"), &iam.RoleArgs{
 		AssumeRolePolicy: pulumi.String(trust),
 		Description:      pulumi.Sprintf("The Django app of %s", b.name),
@@ -63,7 +64,7 @@ func (b *serviceBuilder) roles() error {
 	if err != nil {
 		return err
 	}
-	b.credentialDeps = append(b.credentialDeps, dbPolicy)
+	b.launchDeps = append(b.launchDeps, dbPolicy)
 	if *a.Migrations {
 		if err := b.migrationRole(trust); err != nil {
 			return err
@@ -72,26 +73,55 @@ func (b *serviceBuilder) roles() error {
 		b.s.MigrationRoleArn = pulumi.String("").ToStringOutput()
 	}
 	if a.TaskPolicyJSON != nil {
-		if _, err := iam.NewRolePolicy(b.ctx, b.child("task-policy"), &iam.RolePolicyArgs{
+		p, err := iam.NewRolePolicy(b.ctx, b.child("task-policy"), &iam.RolePolicyArgs{
 			Role: b.s.TaskRole.Name, Policy: a.TaskPolicyJSON,
-		}, b.parent); err != nil {
+		}, b.parent)
+		if err != nil {
 			return err
 		}
+		b.launchDeps = append(b.launchDeps, p)
 	}
 	if a.EcsExec {
-		_, err = iam.NewRolePolicy(b.ctx, b.child("exec-policy"), &iam.RolePolicyArgs{
-			Role: b.s.TaskRole.Name,
-			Policy: pulumi.String(PolicyDocument{Version: policyVersion, Statement: []Statement{{
-				// The SSM message channels have no resource-level permissions:
-				// AWS requires "*" (CONTROLS.md IAM-1 exception).
-				Sid: "EcsExec", Effect: "Allow",
-				Action: []string{"ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
-					"ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"},
-				Resource: []string{"*"},
-			}}}.JSON()),
+		p, err := iam.NewRolePolicy(b.ctx, b.child("exec-policy"), &iam.RolePolicyArgs{
+			Role:   b.s.TaskRole.Name,
+			Policy: b.execPolicy(),
 		}, b.parent)
+		if err != nil {
+			return err
+		}
+		b.launchDeps = append(b.launchDeps, p)
 	}
-	return err
+	return nil
+}
+
+// execPolicy lets the SSM agent in the task open ECS Exec sessions and,
+// when the component created the cluster, log them to the exec log group
+// and decrypt with the exec key (ECS developer guide, "Monitor Amazon ECS
+// containers with ECS Exec": IAM permissions required for ECS Exec).
+func (b *serviceBuilder) execPolicy() pulumi.StringOutput {
+	base := []Statement{{
+		// The SSM message channels have no resource-level permissions:
+		// AWS requires "*" (CONTROLS.md IAM-1 exception).
+		Sid: "EcsExec", Effect: "Allow",
+		Action: []string{"ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+			"ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"},
+		Resource: []string{"*"},
+	}}
+	if b.execKey == nil {
+		return pulumi.String(PolicyDocument{Version: policyVersion, Statement: base}.JSON()).ToStringOutput()
+	}
+	account, region := b.accountID, b.regionName
+	return policyOutput(func(v []string) PolicyDocument {
+		key, logs := v[0], v[1]
+		return PolicyDocument{Version: policyVersion, Statement: append(base,
+			Statement{Sid: "DecryptSessions", Effect: "Allow", Action: []string{"kms:Decrypt"}, Resource: []string{key}},
+			Statement{Sid: "FindLogGroup", Effect: "Allow", Action: []string{"logs:DescribeLogGroups"},
+				Resource: []string{fmt.Sprintf("arn:aws:logs:%s:%s:log-group:*", region, account)}},
+			Statement{Sid: "WriteSessionLogs", Effect: "Allow",
+				Action:   []string{"logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"},
+				Resource: []string{logs + ":log-stream:*"}},
+		)}
+	}, b.execKey.Arn, b.execLogs.Arn)
 }
 
 // migrationRole creates the role the migration task runs with (RunTask's
@@ -117,7 +147,7 @@ func (b *serviceBuilder) migrationRole(trust string) error {
 	if err != nil {
 		return err
 	}
-	b.credentialDeps = append(b.credentialDeps, policy)
+	b.launchDeps = append(b.launchDeps, policy)
 	b.s.MigrationRoleArn = b.s.MigrationRole.Arn
 	return nil
 }

@@ -114,6 +114,9 @@ func fabricate(a fabricateArgs) (string, resource.PropertyMap, error) {
 	case "aws:ec2/vpcEndpoint:VpcEndpoint":
 		id = "vpce-" + id
 		set("arn", a.arn("ec2", "vpc-endpoint/"+id))
+		if a.str("vpcEndpointType") == "Gateway" {
+			set("prefixListId", "pl-"+a.hexOf("pl", 8))
+		}
 	case "aws:ec2/flowLog:FlowLog":
 		id = "fl-" + id
 	case "aws:cloudwatch/logGroup:LogGroup":
@@ -334,6 +337,15 @@ func invoke(token string, args resource.PropertyMap, region string) (resource.Pr
 		}
 		v = map[string]any{"name": name + ".", "zoneId": "Z0OFFLINE" + strings.ToUpper(name[:min(4, len(name))]),
 			"id": "Z0OFFLINE"}
+	case "aws:ecr/getImage:getImage":
+		// The offline registry holds no images: every tag is new, so a
+		// program that looks one up before building builds it. ECR answers
+		// a missing tag with this error code.
+		tag := ""
+		if t, ok := args["imageTag"]; ok && t.IsString() {
+			tag = t.StringValue()
+		}
+		return nil, fmt.Errorf("reading ECR Images: ImageNotFoundException: the offline registry holds no image tagged %q", tag)
 	default:
 		return nil, fmt.Errorf("offline: no answer for invoke %s; add one to internal/offline/fabricate.go", token)
 	}

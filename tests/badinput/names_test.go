@@ -109,8 +109,8 @@ func TestComponentNameLimits(t *testing.T) {
 			_, err := components.NewRegistry(ctx, name, &components.RegistryArgs{Image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1"})
 			return err
 		}},
-		{"Storage", base("s3_bucket_name", "static"), func(ctx *pulumi.Context, name string) error {
-			_, err := components.NewStorage(ctx, name, &components.StorageArgs{StaticBucket: true})
+		{"Storage", base("s3_bucket_name", "media"), func(ctx *pulumi.Context, name string) error {
+			_, err := components.NewStorage(ctx, name, &components.StorageArgs{})
 			return err
 		}},
 		// The instance identifier is set explicitly, "<name>-db-<8 hex>", so
