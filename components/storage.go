@@ -397,7 +397,9 @@ func NewStorage(ctx *pulumi.Context, name string, args *StorageArgs, opts ...pul
 				Bucket:       s.Media.Bucket.ID(),
 				TargetBucket: s.Logs.Bucket.ID(),
 				TargetPrefix: pulumi.String(MediaAccessLogPrefix),
-			}, pulumi.Parent(s), pulumi.DependsOn([]pulumi.Resource{s.Logs.Policy}))
+			}, pulumi.Parent(s), pulumi.DependsOn([]pulumi.Resource{s.Logs.Policy}),
+				// A retained media bucket keeps its audit trail, like its other settings.
+				pulumi.RetainOnDelete(*a.Protect))
 			if err != nil {
 				return nil, err
 			}

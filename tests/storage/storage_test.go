@@ -258,6 +258,13 @@ func TestStorageBucketPolicies(t *testing.T) {
 						Principal: tc.principal,
 						Action:    []string{"s3:PutObject"},
 						Resource:  []string{arn + "/" + tc.prefix + "/AWSLogs/" + offline.Account + "/*"},
+					}, statement{
+						// The media bucket's server access logs (S3-5), on with the log bucket.
+						Sid: "S3ServerAccessLogsWrite", Effect: "Allow",
+						Principal: map[string][]string{"Service": {"logging.s3.amazonaws.com"}},
+						Action:    []string{"s3:PutObject"},
+						Resource:  []string{arn + "/" + components.MediaAccessLogPrefix + "*"},
+						Condition: map[string]map[string][]string{"StringEquals": {"aws:SourceAccount": {offline.Account}}},
 					})
 				}
 				if !reflect.DeepEqual(got, want) {
