@@ -11,6 +11,11 @@
 #             another version
 #   go test   go test ./... (the build cache stays on: a warm rerun takes seconds);
 #             the summary at the end repeats its FAIL lines
+#   modules   go vet and go test in each nested Go module (NESTED_MODULES),
+#             which the root's ./... does not reach: examples/imported (a
+#             user's program on this library, through a replace) and
+#             provider (the multi-language component provider, its schema
+#             golden file and the YAML example's check); same build cache
 #   app       bash scripts/test-app.sh, when that file exists (the Django app,
 #             tested for real; it installs what it needs)
 # Every stage runs even when an earlier one fails, so one run reports
@@ -103,6 +108,24 @@ go_test() {
   go test ./... 2>&1 | tee "$GOTEST_LOG"
 }
 
+# NESTED_MODULES are the directories with their own go.mod that the modules
+# stage vets and tests.
+NESTED_MODULES=(examples/imported provider)
+
+# nested_modules runs go vet and go test in each nested module; every
+# module runs even when one fails. Its go test output joins the failure
+# summary.
+nested_modules() {
+  local dir status=0
+  for dir in "${NESTED_MODULES[@]}"; do
+    echo "-- $dir"
+    if ! (cd "$dir" && go vet ./... && go test ./... 2>&1 | tee -a "$GOTEST_LOG"; exit "${PIPESTATUS[0]}"); then
+      status=1
+    fi
+  done
+  return "$status"
+}
+
 echo "test.sh: $(go version) in $ROOT"
 stage gofmt gofmt_check
 stage "go vet" go vet ./...
@@ -110,6 +133,7 @@ if [[ -d .github/workflows ]]; then
   stage actionlint actionlint_check
 fi
 stage "go test" go_test
+stage modules nested_modules
 if [[ -f scripts/test-app.sh ]]; then
   stage app bash scripts/test-app.sh
 fi
