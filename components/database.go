@@ -129,7 +129,7 @@ type DatabaseArgs struct {
 	// (Alerts.TopicArn). Default none.
 	AlarmTopicArn pulumi.StringInput `pulumi:"alarmTopicArn,optional"`
 	// AlarmThresholds tune the alarms; a zero field takes its default.
-	AlarmThresholds DatabaseAlarmThresholds `pulumi:"alarmThresholds,optional"`
+	AlarmThresholds *DatabaseAlarmThresholds `pulumi:"alarmThresholds,optional"`
 
 	// AppRole is the PostgreSQL role the web tasks log in as (SELECT,
 	// INSERT, UPDATE, DELETE on the owner's tables; no DDL). Default "app".

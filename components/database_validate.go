@@ -175,6 +175,7 @@ func (a DatabaseArgs) defaults(name string) (databaseConfig, error) {
 		return databaseConfig{}, argError(c, name, "monitoringInterval", "%d is not an Enhanced Monitoring interval; use one of %v (0 turns it off)", *a.MonitoringInterval, monitoringIntervals)
 	}
 	a.Alarms = pulumi.BoolRef(boolOr(a.Alarms, true))
+	a.AlarmThresholds = copyOrNew(a.AlarmThresholds)
 	if err := a.AlarmThresholds.defaults(a.AllocatedStorage); err != nil {
 		return databaseConfig{}, argError(c, name, "alarmThresholds", "%v", err)
 	}

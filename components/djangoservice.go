@@ -202,7 +202,7 @@ type DjangoServiceArgs struct {
 	// back, but tell nobody.
 	AlarmTopicArn pulumi.StringInput `pulumi:"alarmTopicArn,optional"`
 	// AlarmThresholds tune the alarms; a zero field takes its default.
-	AlarmThresholds ServiceAlarmThresholds `pulumi:"alarmThresholds,optional"`
+	AlarmThresholds *ServiceAlarmThresholds `pulumi:"alarmThresholds,optional"`
 	// LogRetentionDays is how long container logs are kept. Default 365.
 	LogRetentionDays int `pulumi:"logRetentionDays,optional"`
 	// Environment holds extra plain settings for the container. Names that
@@ -212,7 +212,7 @@ type DjangoServiceArgs struct {
 	// (optionally "arn:json-key::"); the execution role may read them.
 	Secrets map[string]string `pulumi:"secrets,optional"`
 	// Gunicorn tunes the app server; see GunicornArgs for its defaults.
-	Gunicorn GunicornArgs `pulumi:"gunicorn,optional"`
+	Gunicorn *GunicornArgs `pulumi:"gunicorn,optional"`
 	// Tags are added to every taggable resource.
 	Tags map[string]string `pulumi:"tags,optional"`
 }

@@ -176,6 +176,7 @@ func (a DjangoServiceArgs) defaults(name string) (DjangoServiceArgs, error) {
 	a.DeletionProtection = pulumi.BoolRef(boolOr(a.DeletionProtection, true))
 	a.ContainerInsights = pulumi.BoolRef(boolOr(a.ContainerInsights, true))
 	a.Alarms = pulumi.BoolRef(boolOr(a.Alarms, true))
+	a.AlarmThresholds = copyOrNew(a.AlarmThresholds)
 	if err := a.AlarmThresholds.defaults(); err != nil {
 		return fail("alarmThresholds", "%v", err)
 	}
@@ -217,7 +218,8 @@ func (a DjangoServiceArgs) defaults(name string) (DjangoServiceArgs, error) {
 
 // gunicornDefaults fills and checks the timeout chain.
 func (a DjangoServiceArgs) gunicornDefaults(name string) (DjangoServiceArgs, error) {
-	g := &a.Gunicorn
+	a.Gunicorn = copyOrNew(a.Gunicorn)
+	g := a.Gunicorn
 	fail := func(field, format string, v ...any) (DjangoServiceArgs, error) {
 		return a, argError("DjangoService", name, "gunicorn."+field, format, v...)
 	}
@@ -245,6 +247,16 @@ func (a DjangoServiceArgs) gunicornDefaults(name string) (DjangoServiceArgs, err
 		return fail("deregistrationDelay", "%d s is out of range; use 0 to 3600", g.DeregistrationDelay)
 	}
 	return a, nil
+}
+
+// copyOrNew returns a pointer to a copy of *p, or to a zero T when p is nil,
+// so defaults never write into the caller's arguments.
+func copyOrNew[T any](p *T) *T {
+	var v T
+	if p != nil {
+		v = *p
+	}
+	return &v
 }
 
 func cmpOr[T comparable](v, def T) T {

@@ -171,10 +171,10 @@ func keyTable() []Key {
 			service(func(a *components.DjangoServiceArgs) *int { return &a.IdleTimeout })),
 		intKey("gunicornWorkers", "Gunicorn worker processes per task (WEB_CONCURRENCY); 0 leaves it to the service, which derives it from cpu.",
 			same(0), between(1, 64).orZero("derived from cpu"),
-			service(func(a *components.DjangoServiceArgs) *int { return &a.Gunicorn.Workers })),
+			service(func(a *components.DjangoServiceArgs) *int { return &gunicorn(a).Workers })),
 		intKey("gunicornThreads", "Threads per gunicorn worker (gthread): they overlap the waits on the database and S3.",
 			same(components.GunicornThreads), between(1, 32),
-			service(func(a *components.DjangoServiceArgs) *int { return &a.Gunicorn.Threads })),
+			service(func(a *components.DjangoServiceArgs) *int { return &gunicorn(a).Threads })),
 		stringKey("livenessPath", "The app's liveness path (never touches the database): what the load balancer and the container health check call, so a database outage never makes ECS replace the tasks.",
 			same("/livez"), anyString(),
 			service(func(a *components.DjangoServiceArgs) *string { return &a.LivenessPath })),
@@ -205,6 +205,14 @@ func keyTable() []Key {
 			same(true),
 			optional(service(func(a *components.DjangoServiceArgs) **bool { return &a.Migrations }))),
 	}
+}
+
+// gunicorn returns the service's gunicorn arguments, made on first use.
+func gunicorn(a *components.DjangoServiceArgs) *components.GunicornArgs {
+	if a.Gunicorn == nil {
+		a.Gunicorn = &components.GunicornArgs{}
+	}
+	return a.Gunicorn
 }
 
 // fargateCPUs lists the Fargate task CPU sizes, smallest first.

@@ -299,7 +299,7 @@ func TestThresholdValidation(t *testing.T) {
 			th.LatencyP99Seconds = 601
 		}
 		args := validServiceArgs()
-		args.AlarmThresholds = th
+		args.AlarmThresholds = &th
 		err := args.Validate()
 		if err == nil || !strings.Contains(err.Error(), "alarmThresholds: "+bad.message) {
 			t.Errorf("thresholds %+v: got %v, want %q", th, err, "alarmThresholds: "+bad.message)
