@@ -263,10 +263,12 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	parent := pulumi.Parent(n)
 	tags := pulumi.ToStringMap(a.Tags)
 
-	// Each tier gets a subnet per AZ of a sixteenth of the VPC (a /20 in a /16).
-	mask := netip.MustParsePrefix(a.CidrBlock).Bits() + 4
-	spec := func(t awsxec2.SubnetType, tier string) awsxec2.SubnetSpecArgs {
-		return awsxec2.SubnetSpecArgs{Type: t, Name: pulumi.StringRef(tier), CidrMask: pulumi.IntRef(mask)}
+	// Each tier gets a subnet per AZ of a sixteenth of the VPC (a /20 in a
+	// /16), at blocks pinned per AZ (subnetCidrBlocks): adding an AZ only
+	// adds subnets, and no subnet ever moves.
+	blocks := subnetCidrBlocks(a.CidrBlock, a.AZCount)
+	spec := func(t awsxec2.SubnetType, tier string, k int) awsxec2.SubnetSpecArgs {
+		return awsxec2.SubnetSpecArgs{Type: t, Name: pulumi.StringRef(tier), CidrBlocks: blocks[k]}
 	}
 	strategy := awsxec2.SubnetAllocationStrategyAuto
 	n.Vpc, err = awsxec2.NewVpc(ctx, child(name, "vpc"), &awsxec2.VpcArgs{
@@ -277,15 +279,16 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		NatGateways:               &awsxec2.NatGatewayConfigurationArgs{Strategy: awsxec2.NatGatewayStrategy(a.NatGateways)},
 		SubnetStrategy:            &strategy,
 		SubnetSpecs: []awsxec2.SubnetSpecArgs{
-			spec(awsxec2.SubnetTypePublic, "public"),
-			spec(awsxec2.SubnetTypePrivate, "private"),
-			spec(awsxec2.SubnetTypeIsolated, "isolated"),
+			spec(awsxec2.SubnetTypePublic, "public", 0),
+			spec(awsxec2.SubnetTypePrivate, "private", 1),
+			spec(awsxec2.SubnetTypeIsolated, "isolated", 2),
 		},
 		Tags: tags,
 	}, parent)
 	if err != nil {
 		return nil, err
 	}
+	azGuard := refuseFewerAZs(ctx, name, a.AZCount, n.Vpc.VpcId, parent)
 	vpcID := n.Vpc.VpcId
 
 	// Adopting the default security group with no rules removes AWS's
@@ -374,12 +377,65 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	n.S3PrefixListID = n.S3Endpoint.PrefixListId
 	return n, ctx.RegisterResourceOutputs(n, pulumi.Map{
 		"s3PrefixListId":    n.S3PrefixListID,
+		"azCount":           azGuard,
 		"vpcId":             n.VpcID,
 		"cidrBlock":         n.CidrBlock,
 		"publicSubnetIds":   n.PublicSubnetIDs,
 		"privateSubnetIds":  n.PrivateSubnetIDs,
 		"isolatedSubnetIds": n.IsolatedSubnetIDs,
 	})
+}
+
+// maxAZs is the most AZs NetworkArgs.AZCount allows.
+const maxAZs = 4
+
+// azBlockOrder gives AZ i the azBlockOrder[i]'th quarter of the VPC. AZs 1
+// and 2 take the first quarter of each half, where awsx's Auto layout put
+// them for two AZs (so stacks deployed with 2 AZs keep every subnet); AZs 3
+// and 4 take the quarters no earlier AZ uses.
+var azBlockOrder = [maxAZs]int{0, 2, 1, 3}
+
+// subnetCidrBlocks returns, for the public, private and isolated tiers, one
+// CIDR block per AZ: AZ i's subnets are the first three sixteenths of its
+// quarter of the VPC. A block depends on the AZ's position only, never on
+// the AZ count, so raising azCount appends subnets and moves none (awsx's
+// Auto layout sizes each AZ's block from the count: 2 -> 3 AZs moved AZ 2).
+func subnetCidrBlocks(vpcCidr string, azCount int) [3][]string {
+	p := netip.MustParsePrefix(vpcCidr)
+	b := p.Addr().As4()
+	base := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	quarter, sixteenth := uint32(1)<<(32-p.Bits()-2), uint32(1)<<(32-p.Bits()-4)
+	var out [3][]string
+	for tier := range out {
+		for az := range azCount {
+			ip := base + uint32(azBlockOrder[az])*quarter + uint32(tier)*sixteenth
+			addr := netip.AddrFrom4([4]byte{byte(ip >> 24), byte(ip >> 16), byte(ip >> 8), byte(ip)})
+			out[tier] = append(out[tier], netip.PrefixFrom(addr, p.Bits()+4).String())
+		}
+	}
+	return out
+}
+
+// refuseFewerAZs fails the run when the deployed VPC has public subnets in
+// more AZs than azCount: a lower azCount would delete the last AZs'
+// subnets, which hold the database's Multi-AZ standby, load balancer nodes
+// and a NAT gateway, and AWS refuses to delete a subnet in use, leaving the
+// update half-applied. The previous azCount is not in the config, so it is
+// read from the cloud (ec2 DescribeSubnets, during preview and up alike);
+// before the VPC exists its id is unknown and nothing is read. The returned
+// output is the AZ count, failed when refused.
+func refuseFewerAZs(ctx *pulumi.Context, name string, azCount int, vpcID pulumi.StringOutput, parent pulumi.ResourceOrInvokeOption) pulumi.IntOutput {
+	deployed := ec2.GetSubnetsOutput(ctx, ec2.GetSubnetsOutputArgs{Filters: ec2.GetSubnetsFilterArray{
+		ec2.GetSubnetsFilterArgs{Name: pulumi.String("vpc-id"), Values: pulumi.StringArray{vpcID}},
+		ec2.GetSubnetsFilterArgs{Name: pulumi.String("tag:SubnetType"), Values: pulumi.StringArray{pulumi.String("Public")}},
+	}}, parent)
+	return deployed.Ids().ApplyT(func(ids []string) (int, error) {
+		if len(ids) > azCount {
+			return 0, argError("Network", name, "azCount", "%d is fewer than the %d AZs the deployed VPC has subnets in; removing an AZ would delete its subnets, which hold the database's standby, the load balancer's nodes and a NAT gateway (AWS refuses to delete a subnet in use, and the update would stop half-applied). Keep azCount at %d, or move those resources out of the last AZs first",
+				azCount, len(ids), len(ids))
+		}
+		return azCount, nil
+	}).(pulumi.IntOutput)
 }
 
 // addFlowLogs sends all of the VPC's traffic records to a log group, through
