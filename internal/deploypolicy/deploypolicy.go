@@ -190,15 +190,29 @@ func join(lists ...[]string) []string {
 	return out
 }
 
+// vpcGrants are what a VPC with its subnets, routes, internet and NAT
+// gateways takes.
+var vpcGrants = []grant{g("ec2", nil, join(ec2Tags, prefixed("ec2",
+	"CreateVpc", "DeleteVpc", "ModifyVpcAttribute", "CreateSubnet", "DeleteSubnet", "ModifySubnetAttribute",
+	"CreateRouteTable", "DeleteRouteTable", "AssociateRouteTable", "DisassociateRouteTable",
+	"CreateRoute", "DeleteRoute", "ReplaceRoute", "CreateInternetGateway", "DeleteInternetGateway",
+	"AttachInternetGateway", "DetachInternetGateway", "CreateNatGateway", "DeleteNatGateway",
+	"AllocateAddress", "ReleaseAddress", "DisassociateAddress"))...)}
+
 // table maps a resource type token to what deploying it takes.
 var table = map[string][]grant{
 	"pulumi:pulumi:Stack": noAWSCalls,
-	"awsx:ec2:Vpc": {g("ec2", nil, join(ec2Tags, prefixed("ec2",
-		"CreateVpc", "DeleteVpc", "ModifyVpcAttribute", "CreateSubnet", "DeleteSubnet", "ModifySubnetAttribute",
-		"CreateRouteTable", "DeleteRouteTable", "AssociateRouteTable", "DisassociateRouteTable",
-		"CreateRoute", "DeleteRoute", "ReplaceRoute", "CreateInternetGateway", "DeleteInternetGateway",
-		"AttachInternetGateway", "DetachInternetGateway", "CreateNatGateway", "DeleteNatGateway",
-		"AllocateAddress", "ReleaseAddress", "DisassociateAddress"))...)},
+	"awsx:ec2:Vpc":        vpcGrants,
+	// The resources awsx's Vpc creates (the offline engine expands it as a
+	// real preview does): the Vpc's grants cover each of them.
+	"aws:ec2/vpc:Vpc":                                     vpcGrants,
+	"aws:ec2/subnet:Subnet":                               vpcGrants,
+	"aws:ec2/routeTable:RouteTable":                       vpcGrants,
+	"aws:ec2/routeTableAssociation:RouteTableAssociation": vpcGrants,
+	"aws:ec2/route:Route":                                 vpcGrants,
+	"aws:ec2/internetGateway:InternetGateway":             vpcGrants,
+	"aws:ec2/natGateway:NatGateway":                       vpcGrants,
+	"aws:ec2/eip:Eip":                                     vpcGrants,
 	"aws:ec2/securityGroup:SecurityGroup": {g("ec2", nil, join(ec2Tags, prefixed("ec2",
 		"CreateSecurityGroup", "DeleteSecurityGroup", "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress",
 		"RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress"))...)},
