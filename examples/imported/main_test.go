@@ -74,6 +74,8 @@ func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		return resource.NewPropertyMapFromMap(map[string]any{"names": []any{"eu-west-1a", "eu-west-1b", "eu-west-1c"}}), nil
 	case "aws:ec2/getRouteTables:getRouteTables":
 		return resource.NewPropertyMapFromMap(map[string]any{"ids": []any{"rtb-1", "rtb-2", "rtb-3"}}), nil
+	case "aws:ec2/getSubnets:getSubnets": // a new VPC: no subnets deployed yet
+		return resource.NewPropertyMapFromMap(map[string]any{"ids": []any{}}), nil
 	}
 	return nil, fmt.Errorf("mocks: no answer for %s", args.Token)
 }

@@ -87,6 +87,8 @@ func (e *engine) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		v = map[string]any{"names": []any{"us-east-1a", "us-east-1b", "us-east-1c"}}
 	case "aws:ec2/getRouteTables:getRouteTables":
 		v = map[string]any{"ids": []any{"rtb-1", "rtb-2", "rtb-3"}}
+	case "aws:ec2/getSubnets:getSubnets": // a new VPC: no subnets deployed yet
+		v = map[string]any{"ids": []any{}}
 	default:
 		return nil, fmt.Errorf("mock engine: no answer for %s", args.Token)
 	}
@@ -139,15 +141,17 @@ func str(s string) property.Value { return property.New(s) }
 // would pass them from the other components' outputs.
 func serviceInputs() map[string]property.Value {
 	return map[string]property.Value{
-		"vpcId":             str("vpc-0mock"),
-		"publicSubnetIds":   strs("subnet-pub-a", "subnet-pub-b"),
-		"privateSubnetIds":  strs("subnet-priv-a", "subnet-priv-b"),
-		"imageUri":          str(image),
-		"repositoryArn":     str("arn:aws:ecr:us-east-1:123456789012:repository/api"),
-		"databaseHost":      str("db.mock.us-east-1.rds.amazonaws.com"),
-		"databasePort":      property.New(5432.0),
-		"databaseName":      str("app"),
-		"databaseSecretArn": str("arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-mock"),
+		"vpcId":                   str("vpc-0mock"),
+		"publicSubnetIds":         strs("subnet-pub-a", "subnet-pub-b"),
+		"privateSubnetIds":        strs("subnet-priv-a", "subnet-priv-b"),
+		"imageUri":                str(image),
+		"repositoryArn":           str("arn:aws:ecr:us-east-1:123456789012:repository/api"),
+		"databaseHost":            str("db.mock.us-east-1.rds.amazonaws.com"),
+		"databasePort":            property.New(5432.0),
+		"databaseName":            str("app"),
+		"databaseAppSecretArn":    str("arn:aws:secretsmanager:us-east-1:123456789012:secret:app-mock"),
+		"databaseOwnerSecretArn":  str("arn:aws:secretsmanager:us-east-1:123456789012:secret:owner-mock"),
+		"databaseMasterSecretArn": str("arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-mock"),
 	}
 }
 

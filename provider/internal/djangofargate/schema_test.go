@@ -110,7 +110,7 @@ func TestSchemaServesEveryComponent(t *testing.T) {
 	}
 	for token, required := range map[string][]string{
 		Name + ":components:Database":      {"subnetIds", "vpcId"},
-		Name + ":components:DjangoService": {"databaseHost", "databaseName", "databasePort", "databaseSecretArn", "imageUri", "privateSubnetIds", "publicSubnetIds", "repositoryArn", "vpcId"},
+		Name + ":components:DjangoService": {"databaseHost", "databaseName", "databasePort", "databaseAppSecretArn", "imageUri", "privateSubnetIds", "publicSubnetIds", "repositoryArn", "vpcId"},
 	} {
 		r := s.Resources[token]
 		for _, k := range required {
