@@ -6,7 +6,8 @@
 # temporary directory, runs the unittest suite in app/tests (which starts and
 # stops gunicorn itself), and stops everything on any exit.
 #
-# Usage: bash scripts/test-app.sh     (as root; prints "N passed, N failed")
+# Usage: bash scripts/test-app.sh [tests.MODULE ...]
+#   as root; prints "N passed, N failed". Naming modules runs only those.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -135,7 +136,7 @@ export PYTHONDONTWRITEBYTECODE=1
 cd "$ROOT/app"
 # In the background and waited for, so a TERM to this script runs the trap at
 # once instead of after the test run.
-"$PY" -m tests.run &
+"$PY" -m tests.run "$@" &
 TESTS_PID=$!
 wait "$TESTS_PID"
 TESTS_PID=""

@@ -74,6 +74,10 @@ MIDDLEWARE = [
     # First, so the ALB health check (Host: the task IP) is answered before
     # any middleware validates the Host header. See config/health.py.
     "config.health.HealthCheckMiddleware",
+    # Then the API guards (config/middleware.py): unknown hosts and oversized
+    # bodies are answered before any body is read or URL resolved.
+    "config.middleware.UnknownHostMiddleware",
+    "config.middleware.RequestSizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -189,6 +193,32 @@ LOGGING = {
         "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
     },
 }
+
+# --- API: write credential and size limits (issue 20) -----------------------
+# Writes need "Authorization: Bearer <API_TOKEN>". The service injects
+# API_TOKEN from Secrets Manager through the task definition's ``secrets``.
+# Unset, the API is read-only (writes answer 403): it never fails open.
+API_TOKEN = os.environ.get("API_TOKEN", "").strip()
+if API_TOKEN and len(API_TOKEN) < 32:
+    raise ImproperlyConfigured(
+        f"API_TOKEN must be at least 32 characters (a random secret), got {len(API_TOKEN)}"
+    )
+# A note's body, in characters; lists return an excerpt, never whole bodies.
+NOTES_BODY_MAX_CHARS = 10_000
+NOTES_EXCERPT_CHARS = 200
+NOTES_PAGE_SIZE_DEFAULT = 20
+NOTES_PAGE_SIZE_MAX = 100
+# Bodies Django reads into memory (JSON). The largest valid note is about
+# 122 KiB on the wire: 10,000 + 200 characters of a 4-byte UTF-8 character,
+# JSON-escaped as two \uXXXX (12 bytes each). Django's default is 2.5 MiB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
+# Multipart requests (attachments) may be larger; their files stream to the
+# temp dir above FILE_UPLOAD_MAX_MEMORY_SIZE instead of staying in memory.
+NOTES_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+API_MAX_REQUEST_BYTES = NOTES_ATTACHMENT_MAX_BYTES + 64 * 1024
+# --- end API ------------------------------------------------------------------
 
 # Test-only: a slow view for the graceful-shutdown test. The service never
 # sets this variable.

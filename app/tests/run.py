@@ -1,6 +1,7 @@
 """Runs the app's unittest suite in a fixed order and prints "N passed, N failed".
 
-Usage (from app/): /usr/bin/python3 -m tests.run [-q]
+Usage (from app/): /usr/bin/python3 -m tests.run [-q] [tests.MODULE ...]
+Naming modules runs only those (for development; the test command runs all).
 The order matters for the live modules: the database outage and the
 read-only check come last. Exit status is non-zero on any failure or error.
 """
@@ -14,6 +15,7 @@ MODULES = [
     "tests.test_gunicorn_conf",
     "tests.test_settings",
     "tests.test_live",
+    "tests.test_api_limits",
     "tests.test_shutdown",
     "tests.test_outage",
     "tests.test_readonly",
@@ -37,12 +39,16 @@ def main(argv):
     verbosity = 1 if "-q" in argv else 2
     suite = unittest.TestSuite()
     loader = unittest.TestLoader()
-    for name in MODULES:
+    only = [a for a in argv if a.startswith("tests.")]
+    for name in only or MODULES:
         suite.addTests(loader.loadTestsFromName(name))
     result = unittest.TextTestRunner(verbosity=verbosity, stream=sys.stdout).run(suite)
-    failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
+    # Count tests, not failing subtests: a test with three failing subtests is one failure.
+    failing = {getattr(test, "test_case", test).id() for test, _ in result.failures + result.errors}
+    failing |= {test.id() for test in result.unexpectedSuccesses}
+    failed = len(failing)
     skipped = len(result.skipped)
-    passed = result.testsRun - len(result.failures) - len(result.errors) - skipped - len(result.unexpectedSuccesses)
+    passed = result.testsRun - failed - skipped
     if skipped:
         print(f"{skipped} skipped")
     print(f"{passed} passed, {failed} failed", flush=True)

@@ -22,6 +22,10 @@ NOBODY_GID = 65534
 ALLOWED_HOST = "api.example.test"
 BUCKET_REGION = "eu-west-1"
 SECRET_KEY = secrets.token_urlsafe(64)  # 80+ chars, random: passes security.W009
+# The write credential the service delivers through the task definition's
+# ``secrets`` (API_TOKEN); writes carry it as "Authorization: Bearer <token>".
+API_TOKEN = secrets.token_urlsafe(32)
+AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
 
 def require_env(name):
@@ -59,6 +63,7 @@ def service_env(**overrides):
         "AWS_S3_REGION_NAME": BUCKET_REGION,
         "HEALTH_CHECK_PATH": "/healthz",
         "WEB_CONCURRENCY": "2",
+        "API_TOKEN": API_TOKEN,
     }
     env.update({k: v for k, v in overrides.items() if v is not None})
     for key in [k for k, v in overrides.items() if v is None]:
@@ -237,3 +242,34 @@ def settings_values(env, names):
     if proc.returncode != 0:
         raise AssertionError(f"settings failed to load: {proc.stderr}")
     return json.loads(proc.stdout)
+
+
+def worker_pids(master_pid):
+    """The gunicorn workers of a master: its direct children (from /proc)."""
+    pids = []
+    for task in pathlib.Path(f"/proc/{master_pid}/task").iterdir():
+        children = (task / "children").read_text().split()
+        pids.extend(int(pid) for pid in children)
+    return sorted(pids)
+
+
+def peak_rss_kib(pid):
+    """VmHWM of a process: the peak resident set size over its lifetime, in KiB."""
+    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise AssertionError(f"/proc/{pid}/status has no VmHWM")
+
+
+def db_execute(sql, params=()):
+    """Run one statement on the test database as the app's role (psycopg2, Debian's)."""
+    import psycopg2
+
+    conn = psycopg2.connect(host=require_env("TEST_DB_HOST"), port=require_env("TEST_DB_PORT"),
+                            dbname=require_env("TEST_DB_NAME"), user=require_env("TEST_DB_USER"),
+                            password=require_env("TEST_DB_PASSWORD"), sslmode="disable")
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(sql, params)
+    finally:
+        conn.close()

@@ -71,7 +71,7 @@ class HealthTest(unittest.TestCase):
 
 class NotesApiTest(unittest.TestCase):
     def test_round_trip(self):
-        status, headers, created, body = get_json("/api/notes/", method="POST",
+        status, headers, created, body = get_json("/api/notes/", method="POST", headers=support.AUTH,
                                                    body={"title": "first note", "body": "hello"})
         self.assertEqual(status, 201, f"create: got {status}, want 201; body {body[:300]!r}")
         note_id = created["id"]
@@ -82,6 +82,10 @@ class NotesApiTest(unittest.TestCase):
         self.assertEqual(status, 200, f"list: got {status}, want 200")
         ids = [n["id"] for n in listing["results"]]
         self.assertIn(note_id, ids, f"list ids: got {ids}, want to contain {note_id}")
+        summary = next(n for n in listing["results"] if n["id"] == note_id)
+        want = {"id": note_id, "title": "first note", "excerpt": "hello", "truncated": False,
+                "created_at": created["created_at"], "url": f"/api/notes/{note_id}/"}
+        self.assertEqual(summary, want, f"list entry: got {summary}, want {want}")
         self.assertGreaterEqual(listing["count"], 1)
 
         status, _, detail, _ = get_json(f"/api/notes/{note_id}/")
@@ -103,25 +107,25 @@ class NotesApiTest(unittest.TestCase):
         ]
         for payload, field in cases:
             with self.subTest(payload=str(payload)[:40]):
-                status, _, doc, body = get_json("/api/notes/", method="POST", body=payload)
+                status, _, doc, body = get_json("/api/notes/", method="POST", body=payload, headers=support.AUTH)
                 self.assertEqual(status, 400, f"status: got {status}, want 400; body {body[:300]!r}")
                 self.assertIn(field, doc["errors"], f"errors: got {doc['errors']}, want key {field!r}")
 
     def test_malformed_json_400(self):
         for raw in (b"{not json", b"[1, 2]", b"\xff\xfe"):
             with self.subTest(raw=raw):
-                status, _, doc, body = get_json("/api/notes/", method="POST", body=raw)
+                status, _, doc, body = get_json("/api/notes/", method="POST", body=raw, headers=support.AUTH)
                 self.assertEqual(status, 400, f"status: got {status}, want 400; body {body[:300]!r}")
                 self.assertIn("__all__", doc["errors"])
 
     def test_pagination(self):
         for i in range(3):
-            get_json("/api/notes/", method="POST", body={"title": f"page note {i}"})
+            get_json("/api/notes/", method="POST", body={"title": f"page note {i}"}, headers=support.AUTH)
         status, _, page1, _ = get_json("/api/notes/?page_size=2&page=1")
         self.assertEqual(status, 200)
         self.assertEqual(len(page1["results"]), 2, f"page size: got {len(page1['results'])}, want 2")
         self.assertEqual(page1["next"], 2)
-        for query, want in (("page_size=0", 400), ("page_size=1000", 400), ("page=abc", 400), ("page=99999", 404)):
+        for query, want in (("page_size=0", 400), ("page_size=1000", 400), ("page=abc", 400), ("page=99999", 400), ("page=0", 400)):
             with self.subTest(query=query):
                 status, _, _, _ = get_json(f"/api/notes/?{query}")
                 self.assertEqual(status, want, f"{query}: got {status}, want {want}")
