@@ -15,8 +15,13 @@ definition's ``secrets``, never ``environment``):
 
 Optional: DJANGO_LOG_LEVEL (INFO), DB_CONN_MAX_AGE (60), DB_CONNECT_TIMEOUT (3),
 DB_SSLROOTCERT (a CA bundle path, use with DB_SSLMODE=verify-full),
-DJANGO_STATIC_ROOT, DJANGO_MEDIA_ROOT, DJANGO_SECURE_HSTS_SECONDS,
-DJANGO_SECURE_HSTS_PRELOAD, AWS_S3_ENDPOINT_URL (tests only: a local fake S3).
+DJANGO_STATIC_ROOT, DJANGO_MEDIA_ROOT, DJANGO_SECURE_HSTS_SECONDS (86400),
+DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS (off), DJANGO_SECURE_HSTS_PRELOAD (off),
+API_TOKEN (the write credential, from Secrets Manager; unset = read-only API),
+AWS_S3_ENDPOINT_URL (tests only: a local fake S3).
+
+Production (DJANGO_DEBUG off) refuses to start when DJANGO_ALLOWED_HOSTS is
+empty or contains "*".
 
 These settings run on Django 3.2 (Debian bookworm, which the tests use) and on
 the Django 5.2 LTS pinned in requirements.txt.
@@ -51,6 +56,14 @@ if not SECRET_KEY:
     SECRET_KEY = "django-insecure-dev-" + get_random_secret_key()
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
+if not DEBUG and (not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS):
+    # Refuse to start: an empty list deploys "healthy" (the health check
+    # answers before host validation) and answers 400 to every request; "*"
+    # turns host validation off.
+    raise ImproperlyConfigured(
+        "DJANGO_ALLOWED_HOSTS must list the host names this service answers "
+        f"(comma separated, e.g. api.example.com), without '*'; got {os.environ.get('DJANGO_ALLOWED_HOSTS', '')!r}"
+    )
 
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 for _origin in CSRF_TRUSTED_ORIGINS:
@@ -159,11 +172,31 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The ALB's HTTP listener redirects to HTTPS and its health check speaks HTTP
 # to the task, so Django does not redirect (accepted check: security.W008).
 SECURE_SSL_REDIRECT = False
-SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31536000)  # one year
-SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-# Only marks the header as eligible; submitting the domain to the browsers'
-# preload list is a separate, manual step. Set 0 to leave "preload" out.
-SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
+# HSTS: one day by default, for this host only. includeSubDomains pins every
+# subdomain of the domain to HTTPS and preload asks browsers to ship the pin:
+# both outlive a rollback, so they are the stack's explicit opt-in
+# (DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS, DJANGO_SECURE_HSTS_PRELOAD), and
+# preload needs what https://hstspreload.org/ requires (includeSubDomains and
+# a max-age of at least a year). Raise DJANGO_SECURE_HSTS_SECONDS once HTTPS
+# works everywhere the domain is used.
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 86400)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+if SECURE_HSTS_SECONDS < 0:
+    raise ImproperlyConfigured(f"DJANGO_SECURE_HSTS_SECONDS must be 0 or more, got {SECURE_HSTS_SECONDS}")
+if SECURE_HSTS_PRELOAD and not SECURE_HSTS_INCLUDE_SUBDOMAINS:
+    raise ImproperlyConfigured("DJANGO_SECURE_HSTS_PRELOAD needs DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS=1 (hstspreload.org)")
+if SECURE_HSTS_PRELOAD and SECURE_HSTS_SECONDS < 31536000:
+    raise ImproperlyConfigured(
+        f"DJANGO_SECURE_HSTS_PRELOAD needs DJANGO_SECURE_HSTS_SECONDS >= 31536000 (hstspreload.org), got {SECURE_HSTS_SECONDS}"
+    )
+# check --deploy warns when includeSubDomains (W005) or preload (W021) is off:
+# here that is the documented default, not an oversight.
+SILENCED_SYSTEM_CHECKS = [
+    check
+    for check, opted_in in (("security.W005", SECURE_HSTS_INCLUDE_SUBDOMAINS), ("security.W021", SECURE_HSTS_PRELOAD))
+    if not opted_in
+]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -171,6 +204,8 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
+# A JSON API: CSRF failures answer JSON too (config/urls.py), like 400/403/404/500.
+CSRF_FAILURE_VIEW = "config.urls.csrf_failure"
 
 # Nothing is written to the image at run time (read-only root filesystem):
 # large uploads spool to the system temp dir (/tmp, FILE_UPLOAD_TEMP_DIR unset).
