@@ -127,6 +127,10 @@ mkdir "$WORK/app"
 tar -C "$ROOT/app" --exclude=__pycache__ --exclude=./staticfiles --exclude=./media --exclude=./tests -cf - . \
   | tar -C "$WORK/app" -xf -
 
+# The tests' stand-in for django-storages' S3 backend (Debian's package has
+# none): only the test servers get it on PYTHONPATH; the app copy has no tests/.
+cp -r "$ROOT/app/tests/s3shim" "$WORK/s3shim"
+export TEST_S3SHIM_DIR="$WORK/s3shim"
 export TEST_APP_DIR="$WORK/app" TEST_RUN_DIR="$WORK/run" TEST_WORK_DIR="$WORK"
 export TEST_PG_BIN="$PG_BIN" TEST_PGDATA="$PGDATA" TEST_PG_LOG="$WORK/pg/server.log"
 export TEST_DB_HOST=127.0.0.1 TEST_DB_PORT="$PGPORT" TEST_DB_NAME=app TEST_DB_USER=app

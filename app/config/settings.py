@@ -149,6 +149,7 @@ AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL", "").strip() or None 
 AWS_S3_SIGNATURE_VERSION = "s3v4"
 AWS_DEFAULT_ACL = None  # the bucket owns its objects; no ACLs
 AWS_QUERYSTRING_AUTH = True  # private bucket: presigned URLs
+AWS_QUERYSTRING_EXPIRE = 300  # seconds a presigned attachment URL stays valid
 AWS_S3_FILE_OVERWRITE = False
 
 _default_storage = (
@@ -252,6 +253,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
 # temp dir above FILE_UPLOAD_MAX_MEMORY_SIZE instead of staying in memory.
 NOTES_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 1  # Django >= 3.2.18; older versions ignore it
 API_MAX_REQUEST_BYTES = NOTES_ATTACHMENT_MAX_BYTES + 64 * 1024
 # --- end API ------------------------------------------------------------------
 

@@ -9,7 +9,9 @@ writes answer 403, never open. The check runs before the body is read.
 
 Sizes are bounded, so no caller can make a worker buffer much (issue 20):
 the body of a request by RequestSizeMiddleware (config/middleware.py), a note's
-body by NOTES_BODY_MAX_CHARS, a page by NOTES_PAGE_SIZE_MAX, and lists return
+body by NOTES_BODY_MAX_CHARS, an attachment by NOTES_ATTACHMENT_MAX_BYTES (it
+streams to the temp dir above FILE_UPLOAD_MAX_MEMORY_SIZE), a page by
+NOTES_PAGE_SIZE_MAX, and lists return
 summaries (title and an excerpt of NOTES_EXCERPT_CHARS characters, cut in the
 database), never whole bodies; GET /api/notes/<id>/ returns one whole note.
 
@@ -98,6 +100,7 @@ def _summary(note):
         "excerpt": note.excerpt,
         "truncated": note.body_chars > len(note.excerpt),
         "created_at": note.created_at.isoformat(),
+        "has_attachment": bool(note.attachment),
         "url": f"/api/notes/{note.pk}/",
     }
 
@@ -107,7 +110,7 @@ def _list(request):
     if size is None:
         return _error(400, {"page_size": [f"must be an integer from 1 to {settings.NOTES_PAGE_SIZE_MAX}"]})
     # The excerpt is cut by the database: whole bodies never reach the worker.
-    notes = Note.objects.only("id", "title", "created_at").annotate(
+    notes = Note.objects.only("id", "title", "created_at", "attachment").annotate(
         excerpt=Substr("body", 1, settings.NOTES_EXCERPT_CHARS), body_chars=Length("body")
     )
     paginator = Paginator(notes, size)
@@ -173,6 +176,34 @@ def note_detail(request, note_id):
     except Note.DoesNotExist:
         raise Http404("note not found") from None
     return JsonResponse(note.as_dict())
+
+
+@csrf_exempt  # bearer-token JSON API, see the module docstring
+@allow("POST")
+@writes_need_token
+def note_attachment(request, note_id):
+    """POST multipart/form-data with one file field "file": store it as the
+    note's attachment (replacing and deleting any previous one) in Django's
+    default storage; 201 with the note, whose attachment URL is short-lived."""
+    try:
+        note = Note.objects.get(pk=note_id)
+    except Note.DoesNotExist:
+        raise Http404("note not found") from None
+    upload = request.FILES.get("file")
+    if upload is None:
+        return _error(400, {"file": ["send the file as multipart/form-data in a field named file"]})
+    limit = settings.NOTES_ATTACHMENT_MAX_BYTES
+    if upload.size > limit:
+        return _error(413, {"file": [f"{upload.size} bytes is above the limit of {limit}"]})
+    previous = note.attachment.name
+    note.attachment.save(upload.name, upload, save=False)
+    note.attachment_size = upload.size
+    note.save(update_fields=["attachment", "attachment_size"])
+    if previous and previous != note.attachment.name:
+        note.attachment.storage.delete(previous)
+    response = JsonResponse(note.as_dict(), status=201)
+    response["Location"] = f"/api/notes/{note.pk}/"
+    return response
 
 
 def slow(request):

@@ -17,6 +17,7 @@ MODULES = [
     "tests.test_live",
     "tests.test_api_limits",
     "tests.test_safe_defaults",
+    "tests.test_attachments",
     "tests.test_shutdown",
     "tests.test_outage",
     "tests.test_readonly",

@@ -273,3 +273,66 @@ def db_execute(sql, params=()):
             cur.execute(sql, params)
     finally:
         conn.close()
+
+
+def multipart(fields=(), files=()):
+    """A multipart/form-data body: fields [(name, value)], files [(name, filename, bytes, type)]."""
+    boundary = "----apptest" + secrets.token_hex(12)
+    out = []
+    for name, value in fields:
+        out.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    for name, filename, data, ctype in files:
+        out.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                   f"Content-Type: {ctype}\r\n\r\n".encode() + data + b"\r\n")
+    out.append(f"--{boundary}--\r\n".encode())
+    return b"".join(out), f"multipart/form-data; boundary={boundary}"
+
+
+class ContainerCredentials:
+    """A stand-in for the ECS container credentials endpoint (the task role).
+
+    boto3's default chain reads AWS_CONTAINER_CREDENTIALS_FULL_URI (a loopback
+    URL is allowed) exactly as it reads the RELATIVE_URI ECS sets; the app
+    gets temporary credentials from here, never from keys in its settings.
+    ``requests`` counts the fetches, so a test can show the chain was used.
+    """
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        owner = self
+        self.requests = 0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                owner.requests += 1
+                expiry = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+                body = json.dumps({"AccessKeyId": "ASIATESTTASKROLE", "SecretAccessKey": "task-role-secret",
+                                   "Token": "task-role-session-token", "Expiration": expiry}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v2/credentials/task-role"
+
+    def env(self):
+        """What the container sees: the S3 stand-in, its shim on PYTHONPATH, the credentials endpoint."""
+        return {
+            "AWS_S3_ENDPOINT_URL": require_env("TEST_FAKES3_ENDPOINT"),
+            "PYTHONPATH": require_env("TEST_S3SHIM_DIR"),
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI": self.url,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()

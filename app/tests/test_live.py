@@ -46,7 +46,8 @@ class BuildStepsTest(unittest.TestCase):
         proc = support.ensure_built()["migrate"]
         self.assertEqual(proc.returncode, 0, f"migrate: got exit {proc.returncode}\n{proc.stderr}")
         plan = support.manage("showmigrations", "notes")
-        self.assertIn("[X] 0001_initial", plan.stdout, f"showmigrations: got {plan.stdout}{plan.stderr}")
+        for name in ("0001_initial", "0002_attachment"):
+            self.assertIn(f"[X] {name}", plan.stdout, f"showmigrations: got {plan.stdout}{plan.stderr}")
 
 
 class HealthTest(unittest.TestCase):
@@ -84,7 +85,7 @@ class NotesApiTest(unittest.TestCase):
         self.assertIn(note_id, ids, f"list ids: got {ids}, want to contain {note_id}")
         summary = next(n for n in listing["results"] if n["id"] == note_id)
         want = {"id": note_id, "title": "first note", "excerpt": "hello", "truncated": False,
-                "created_at": created["created_at"], "url": f"/api/notes/{note_id}/"}
+                "created_at": created["created_at"], "has_attachment": False, "url": f"/api/notes/{note_id}/"}
         self.assertEqual(summary, want, f"list entry: got {summary}, want {want}")
         self.assertGreaterEqual(listing["count"], 1)
 
