@@ -170,6 +170,34 @@ func checkWheelsInNoFinalLayer(d *dockerfile) error {
 	return fmt.Errorf("final stage: got no RUN pip install, want one installing the builder's wheels")
 }
 
+// checkHashCheckedInstalls requires every pip command that fetches or
+// installs packages to read requirements.lock with --require-hashes.
+func checkHashCheckedInstalls(d *dockerfile) error {
+	seen := 0
+	for _, st := range d.stages {
+		for _, cmd := range st.Commands {
+			r, ok := cmd.(*instructions.RunCommand)
+			if !ok {
+				continue
+			}
+			line := strings.Join(r.CmdLine, " ")
+			for _, verb := range []string{"pip install", "pip download", "pip wheel"} {
+				if !strings.Contains(line, verb) {
+					continue
+				}
+				seen++
+				if !strings.Contains(line, "--require-hashes") || !strings.Contains(line, "requirements.lock") {
+					return fmt.Errorf("stage %q: got %q, want %s --require-hashes -r requirements.lock", st.Name, line, verb)
+				}
+			}
+		}
+	}
+	if seen == 0 {
+		return fmt.Errorf("got no pip command, want hash-checked installs from requirements.lock")
+	}
+	return nil
+}
+
 func checkExpose8000(d *dockerfile) error {
 	var got []string
 	for _, cmd := range d.final().Commands {
@@ -223,6 +251,7 @@ var dockerfileChecks = []struct {
 	{"no secret-like ENV or ARG", checkNoSecretEnvOrArg},
 	{"pinned base images", checkPinnedBases},
 	{"wheels in no final layer", checkWheelsInNoFinalLayer},
+	{"hash-checked installs", checkHashCheckedInstalls},
 	{"EXPOSE 8000", checkExpose8000},
 	{"gunicorn in exec form", checkGunicornExecForm},
 }
@@ -268,6 +297,9 @@ func TestDockerfileChecksCatchBreakage(t *testing.T) {
 		{check: "pinned base images", old: "FROM python:3.12.12-slim-bookworm@sha256:593bd06efe90efa80dc4eee3948be7c0fde4134606dd40d8dd8dbcade98e669c AS builder", new: "FROM python AS builder", comment: "no tag"},
 		{check: "wheels in no final layer", old: "RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \\\n", new: "COPY --from=builder /wheels /wheels\nRUN ", comment: "COPY of the wheels"},
 		{check: "wheels in no final layer", old: "RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \\\n", new: "RUN ", comment: "no mount"},
+		{check: "hash-checked installs", old: "pip download --require-hashes", new: "pip download", comment: "builder without hashes"},
+		{check: "hash-checked installs", old: "--require-hashes -r /wheels/requirements.lock", new: "-r /wheels/requirements.lock", comment: "runtime without hashes"},
+		{check: "hash-checked installs", old: "USER 10001:10001", new: "RUN pip install django\nUSER 10001:10001", comment: "an extra unpinned install"},
 		{check: "EXPOSE 8000", old: "EXPOSE 8000", new: "EXPOSE 8080", comment: "wrong port"},
 		{check: "gunicorn in exec form", old: `CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"]`, new: "CMD gunicorn -c gunicorn.conf.py config.wsgi:application", comment: "shell form"},
 		{check: "gunicorn in exec form", old: `CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"]`, new: `CMD ["gunicorn", "config.wsgi:application"]`, comment: "no config"},

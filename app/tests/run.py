@@ -13,6 +13,7 @@ import unittest
 
 MODULES = [
     "tests.test_gunicorn_conf",
+    "tests.test_requirements",
     "tests.test_settings",
     "tests.test_live",
     "tests.test_api_limits",
