@@ -54,7 +54,11 @@ def main(argv):
     passed = result.testsRun - failed - skipped
     if skipped:
         print(f"{skipped} skipped")
-    print(f"{passed} passed, {failed} failed", flush=True)
+    stack = os.environ.get("TEST_STACK", "")
+    print(f"{stack + ': ' if stack else ''}{passed} passed, {failed} failed", flush=True)
+    if os.environ.get("TEST_RESULT_FILE"):
+        with open(os.environ["TEST_RESULT_FILE"], "w") as f:
+            f.write(f"{passed} {failed}\n")
     return 0 if failed == 0 and result.testsRun > 0 else 1
 
 

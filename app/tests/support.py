@@ -65,6 +65,9 @@ def service_env(**overrides):
         "WEB_CONCURRENCY": "2",
         "API_TOKEN": API_TOKEN,
     }
+    if os.environ.get("TEST_PYTHONPATH"):
+        # The stack under test (scripts/test-app.sh: trixie's packages in a prefix).
+        env["PYTHONPATH"] = os.environ["TEST_PYTHONPATH"]
     env.update({k: v for k, v in overrides.items() if v is not None})
     for key in [k for k, v in overrides.items() if v is None]:
         env.pop(key, None)
@@ -328,7 +331,7 @@ class ContainerCredentials:
         """What the container sees: the S3 stand-in, its shim on PYTHONPATH, the credentials endpoint."""
         return {
             "AWS_S3_ENDPOINT_URL": require_env("TEST_FAKES3_ENDPOINT"),
-            "PYTHONPATH": require_env("TEST_S3SHIM_DIR"),
+            "PYTHONPATH": os.pathsep.join(p for p in (os.environ.get("TEST_PYTHONPATH"), require_env("TEST_S3SHIM_DIR")) if p),
             "AWS_CONTAINER_CREDENTIALS_FULL_URI": self.url,
             "AWS_EC2_METADATA_DISABLED": "true",
         }

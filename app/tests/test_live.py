@@ -1,5 +1,6 @@
 """The real gunicorn + Django + PostgreSQL over HTTP: build steps, health, API, static, hosts, logs."""
 import json
+import os
 import re
 import unittest
 
@@ -170,6 +171,27 @@ class StaticFilesTest(unittest.TestCase):
         status, headers, _, _ = get_json(f"/static/{hashed}", headers={"Accept-Encoding": "gzip"})
         self.assertEqual(status, 200)
         self.assertEqual(headers.get("Content-Encoding"), "gzip", f"got {headers.get('Content-Encoding')!r}")
+
+
+class StackTest(unittest.TestCase):
+    """The servers run on the stack scripts/test-app.sh names (TEST_STACK), not on whatever is installed."""
+
+    def test_server_runs_the_stack_under_test(self):
+        code = ("from importlib.metadata import version\n"
+                "from django.db import connection\n"
+                "connection.ensure_connection()\n"
+                "print(version('Django'), version('gunicorn'), type(connection.connection).__module__.split('.')[0])\n")
+        proc = support.manage("shell", "-c", code)
+        self.assertEqual(proc.returncode, 0, f"manage.py shell: {proc.stderr[-600:]}")
+        django_version, gunicorn_version, driver = proc.stdout.split()
+        want = {"bookworm": ("3.2.", "20.1.", "psycopg2"), "trixie": ("4.2.", "23.", "psycopg")}.get(
+            os.environ.get("TEST_STACK", ""))
+        if want:
+            got = (django_version, gunicorn_version, driver)
+            self.assertTrue(django_version.startswith(want[0]) and gunicorn_version.startswith(want[1])
+                            and driver == want[2], f"stack: got {got}, want {want}")
+        logs = SERVER.stdout_path.read_text()
+        self.assertIn(f"Starting gunicorn {gunicorn_version}", logs, "the server is not the gunicorn of this stack")
 
 
 class LogsTest(unittest.TestCase):
