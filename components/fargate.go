@@ -74,7 +74,7 @@ func stepOf(mems []int) int {
 // threads. In bench/results/app.md (1-vCPU task, database-bound endpoint,
 // median of 3) 3 workers x 2 threads reached 94 % of the best point and
 // 2 x 4 reached 96 %: within that sweep's noise, so the default follows the
-// seed. DjangoServiceArgs' gunicorn Workers and Threads override both.
+// seed. DjangoServiceArgs.Gunicorn's Workers and Threads override both.
 // app/gunicorn.conf.py computes the same when WEB_CONCURRENCY is unset.
 func GunicornWorkers(cpu int) int {
 	return max(2, 2*cpu/1024+1)
