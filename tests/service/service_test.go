@@ -70,7 +70,7 @@ func TestContainerDefinition(t *testing.T) {
 	wantEnv := map[string]string{
 		"DJANGO_SETTINGS_MODULE": "config.settings", "DB_HOST": "db.example.internal", "DB_PORT": "5432",
 		"DB_NAME": "app", "AWS_STORAGE_BUCKET_NAME": "media-bucket", "AWS_S3_REGION_NAME": "us-east-1",
-		"HEALTH_CHECK_PATH": "/healthz", "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4",
+		"HEALTH_CHECK_PATH": "/healthz", "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "2",
 		"GUNICORN_TIMEOUT": "60", "GUNICORN_KEEPALIVE": "75", "GUNICORN_GRACEFUL_TIMEOUT": "25",
 	}
 	for k, want := range wantEnv {
