@@ -94,6 +94,30 @@ class WriteCredentialTest(unittest.TestCase):
                                     body={"title": TITLE_PREFIX + " with token", "body": "ok"})
         self.assertEqual(status, 201, f"status: got {status}, want 201; body {body[:200]!r}")
 
+    def test_without_api_token_writes_are_disabled(self):
+        # Through Django's full request handling with the service's settings,
+        # minus API_TOKEN: fail closed (403), never open.
+        code = (
+            "import json, django\n"
+            "django.setup()\n"
+            "from django.test import Client\n"
+            f"r = Client().post('/api/notes/', {{'title': 'x'}}, content_type='application/json', "
+            f"HTTP_HOST={support.ALLOWED_HOST!r}, HTTP_AUTHORIZATION='Bearer ' + 'x' * 40)\n"
+            "print(json.dumps({'status': r.status_code, 'body': r.content.decode()}))\n"
+        )
+        proc = support.subprocess.run([support.PY, "-c", code], cwd=support.APP_DIR,
+                                      env=support.service_env(API_TOKEN=None), capture_output=True, text=True,
+                                      timeout=60)
+        self.assertEqual(proc.returncode, 0, f"probe failed: {proc.stderr[-800:]}")
+        got = json.loads(proc.stdout.strip().splitlines()[-1])
+        self.assertEqual(got["status"], 403, f"write without API_TOKEN configured: got {got}, want 403")
+        self.assertIn("API_TOKEN", got["body"], f"body: got {got['body']!r}, want it to name API_TOKEN")
+
+    def test_short_api_token_is_refused_at_start(self):
+        proc = support.manage("check", env=support.service_env(API_TOKEN="too-short-to-be-a-secret"))
+        self.assertNotEqual(proc.returncode, 0, "exit: got 0, want a refusal of a short API_TOKEN")
+        self.assertIn("API_TOKEN must be at least 32 characters", proc.stderr, f"stderr: got {proc.stderr[-600:]}")
+
     def test_reads_need_no_token(self):
         status, _, _, body = call("/api/notes/")
         self.assertEqual(status, 200, f"status: got {status}, want 200; body {body[:200]!r}")
