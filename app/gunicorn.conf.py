@@ -73,16 +73,17 @@ def available_vcpus(root="/sys/fs/cgroup"):
     """vCPUs this container may use: its cgroup's CPU quota, else its CPU affinity.
 
     What Fargate shows inside the container: the CPUs of the micro-VM the task
-    runs in, not the task size. os.cpu_count() and sched_getaffinity() report
-    2 on a 0.25-vCPU task (HHS/simpler-grants-gov#638, measured on Fargate),
-    so counting CPUs overstates small tasks. The task's CPU limit is a CFS
-    quota that the ECS agent puts on the task's cgroup, the parent of the
-    container's cgroup (aws/amazon-ecs-agent#4077: /ecs/<task id> on cgroup
-    v1, ecstasks-<task id>.slice on cgroup v2); with a private cgroup
-    namespace the container's own cpu.max usually reads "max". That is why
-    the service passes WEB_CONCURRENCY from the task definition's cpu, and
-    this function is only the fallback for running the image elsewhere
-    (``docker run --cpus`` sets the container's own cpu.max, which it reads).
+    runs in, not the task size. A 0.25-vCPU Fargate task logged cpu_count 2
+    and 2 usable CPUs from Python (HHS/simpler-grants-gov#638), so counting
+    CPUs overstates small tasks. The task size is the hard cap at task level,
+    while container-level CPU is only CPU shares (DataDog/datadog-agent#8253,
+    citing AWS's "How Amazon ECS manages CPU and memory resources"); the ECS
+    agent puts that cap on the task's cgroup, the parent of the container's
+    (aws/amazon-ecs-agent#4077), so the container's own cpu.max may read
+    "max". That is why the service passes WEB_CONCURRENCY from the task
+    definition's cpu, and this function is only the fallback for running the
+    image elsewhere (``docker run --cpus`` sets the container's own cpu.max,
+    which it reads).
     """
     quota = cgroup_vcpus(root)
     if quota is not None:
