@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
-# Tests the reference Django app (app/) for real, on Debian's packages:
-# PostgreSQL 15, Django, gunicorn, whitenoise, psycopg2 and boto3, plus an
-# in-memory fake S3 (internal/tools/fakes3) and a stand-in for the Secrets
-# Manager API (internal/tools/fakesecrets). It installs what is missing
-# (apt-get, as root), starts PostgreSQL and the stand-ins on loopback ports in
-# a temporary directory, runs the unittest suite in app/tests (which starts and
-# stops gunicorn itself), and stops everything on any exit.
+# Tests the reference Django app (app/) for real, on Debian's packages, twice:
+# bookworm's Django 3.2, psycopg2 and gunicorn 20.1 (installed), then trixie's
+# Django 4.2, psycopg 3 and gunicorn 23 (unpacked into a private prefix, see
+# trixie_prefix; TEST_APP_STACKS=bookworm runs one leg), with PostgreSQL 15,
+# whitenoise and boto3, plus an in-memory fake S3 (internal/tools/fakes3) and a
+# stand-in for the Secrets Manager API (internal/tools/fakesecrets). It
+# installs what is missing (apt-get, as root), starts PostgreSQL and the
+# stand-ins on loopback ports in a temporary directory, runs the unittest
+# suite in app/tests once per leg (which starts and stops gunicorn itself),
+# and stops everything on any exit.
 #
 # The database is set up as RDS leaves it: a master user (here a role with
 # CREATEROLE and CREATEDB standing in for RDS's rds_superuser member) that
-# owns the database, its password in a "master" secret; the owner and app
-# secrets hold the passwords the tests' provision_db_roles run gives the
+# owns each leg's database, its password in a "master" secret; the owner and
+# app secrets hold the passwords the tests' provision_db_roles run gives the
 # owner and app roles (CONTRACT-db.md). The temporary directory is under
 # /var/tmp, so a test can mount another directory over /tmp (the Fargate
 # /tmp emulation) without hiding the app.
 #
-# Usage: bash scripts/test-app.sh [tests.MODULE...]
-#        (as root; prints "N passed, N failed"; modules: only those)
+# Usage: bash scripts/test-app.sh [tests.MODULE ...]
+#   as root; prints "<stack>: N passed, N failed" per leg, then the total as
+#   "N passed, N failed". Naming modules runs only those.
 # TEST_APP_SRC=DIR tests another copy of the app (e.g. `git archive` of an
 # older commit) with today's tests: how each fix's test was seen failing.
 set -euo pipefail
@@ -144,10 +148,9 @@ runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$WORK/pg/server.log" -w
   || { cat "$WORK/pg/server.log" >&2; exit 1; }
 # The master user as RDS creates it (not a superuser: RDS's master is a member
 # of rds_superuser, which this role's CREATEROLE CREATEDB stands in for), and
-# the database it owns. The password goes in on stdin, not the command line.
+# each leg's database it owns (run_leg). The password goes in on stdin, not the command line.
 runuser -u postgres -- psql -q -h "$WORK/pg/sock" -p "$PGPORT" -d postgres -v ON_ERROR_STOP=1 >/dev/null <<SQL
 CREATE ROLE master LOGIN CREATEROLE CREATEDB PASSWORD '$MASTER_PASSWORD';
-CREATE DATABASE app OWNER master;
 SQL
 log "postgresql on 127.0.0.1:$PGPORT"
 
@@ -185,26 +188,118 @@ FAKES3_ADDR="$(head -n1 "$WORK/fakes3.addr")"
 [[ -n "$FAKES3_ADDR" ]] || { cat "$WORK/fakes3.log" >&2; exit 1; }
 log "fake S3 on $FAKES3_ADDR"
 
-# --- the app under test: a root-owned copy, like the image -------------------
+# --- Debian trixie's Django 4.2, psycopg 3, gunicorn 23 in a private prefix ---
+# The image ships Django 5.2, psycopg 3 and gunicorn 23; bookworm has Django
+# 3.2, psycopg2 and gunicorn 20.1. The second leg runs the same suite on
+# trixie's pure-Python packages, unpacked with dpkg -x into $WORK (nothing
+# is installed and no apt state of the system changes) and put first on
+# PYTHONPATH. They target Python 3.13 but are pure Python and import under
+# this machine's 3.11 (Django 4.2 supports 3.8 to 3.12); libpq comes from
+# the system. The archive is the Debian archive this machine's apt is
+# configured with; no host name is written here.
+TRIXIE_PACKAGES=(python3-django python3-asgiref python3-sqlparse python3-psycopg python3-typing-extensions
+  python3-gunicorn python3-packaging python3-whitenoise)
+
+# debian_archive prints the URI of the configured Debian archive (the source
+# of the system's own release, not -security or -updates).
+debian_archive() {
+  local codename
+  # shellcheck source=/dev/null
+  codename="$(. /etc/os-release && echo "${VERSION_CODENAME:-}")"
+  {
+    for f in /etc/apt/sources.list.d/*.sources; do
+      [[ -f "$f" ]] || continue
+      awk -v want="$codename" '
+        /^[[:space:]]*$/ { if (uri != "" && suites ~ ("(^| )" want "( |$)")) { print uri; exit } uri = ""; suites = ""; next }
+        /^URIs:/ { uri = $2 }
+        /^Suites:/ { $1 = ""; suites = $0 " " }
+        END { if (uri != "" && suites ~ ("(^| )" want "( |$)")) print uri }' "$f"
+    done
+    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+      [[ -f "$f" ]] || continue
+      awk -v want="$codename" '$1 == "deb" { i = 2; if ($2 ~ /^\[/) { while ($i !~ /\]$/) i++; i++ } if ($(i + 1) == want) { print $i; exit } }' "$f"
+    done
+  } | head -n1
+}
+
+trixie_prefix() {
+  local dir=$1 archive apt_opts
+  archive="$(debian_archive)"
+  [[ -n "$archive" ]] || { log "no Debian archive found in /etc/apt sources"; return 1; }
+  mkdir -p "$dir/apt/lists/partial" "$dir/apt/cache/archives/partial" "$dir/debs" "$dir/prefix"
+  printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s trixie main\n' "$archive" >"$dir/apt/sources.list"
+  apt_opts=(-o "Dir::Etc::SourceList=$dir/apt/sources.list" -o Dir::Etc::SourceParts=/nonexistent
+    -o "Dir::State::Lists=$dir/apt/lists" -o "Dir::Cache=$dir/apt/cache" -o Dir::State::status=/var/lib/dpkg/status
+    -o APT::Sandbox::User=root -o Acquire::Languages=none -o Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false
+    -o Acquire::IndexTargets::deb::DEP-11-icons::DefaultEnabled=false -o Acquire::IndexTargets::deb::DEP-11-icons-small::DefaultEnabled=false
+    -o Acquire::IndexTargets::deb::CNF::DefaultEnabled=false)
+  apt-get "${apt_opts[@]}" -qq update >"$dir/apt.log" 2>&1 || { cat "$dir/apt.log" >&2; return 1; }
+  (cd "$dir/debs" && apt-get "${apt_opts[@]}" -qq download "${TRIXIE_PACKAGES[@]}") >>"$dir/apt.log" 2>&1 \
+    || { cat "$dir/apt.log" >&2; return 1; }
+  for deb in "$dir"/debs/*.deb; do dpkg-deb -x "$deb" "$dir/prefix"; done
+  echo "$dir/prefix/usr/lib/python3/dist-packages"
+}
+
+# --- the app under test: a root-owned copy per leg, like the image -----------
 # gunicorn runs as nobody against this copy, so any write outside /tmp and
 # /dev/shm fails as it would on the read-only container filesystem.
 APP_SRC="${TEST_APP_SRC:-$ROOT/app}"
-mkdir "$WORK/app"
-tar -C "$APP_SRC" --exclude=__pycache__ --exclude=./staticfiles --exclude=./media --exclude=./tests -cf - . \
-  | tar -C "$WORK/app" -xf -
-
-export TEST_APP_DIR="$WORK/app" TEST_RUN_DIR="$WORK/run" TEST_WORK_DIR="$WORK"
+# The tests' stand-in for django-storages' S3 backend (Debian's package has
+# none): only the test servers get it on PYTHONPATH; the app copy has no tests/.
+cp -r "$ROOT/app/tests/s3shim" "$WORK/s3shim"
+export TEST_S3SHIM_DIR="$WORK/s3shim" TEST_RUN_DIR="$WORK/run"
 export TEST_PG_BIN="$PG_BIN" TEST_PGDATA="$PGDATA" TEST_PG_LOG="$WORK/pg/server.log"
 export TEST_PG_SOCK="$WORK/pg/sock" TEST_SRC_APP_DIR="$ROOT/app"
 export TEST_PG_CA="$WORK/tls/ca.pem" TEST_PG_WRONG_CA="$WORK/tls/other-ca.pem"
-export TEST_DB_HOST=127.0.0.1 TEST_DB_PORT="$PGPORT" TEST_DB_NAME=app
+export TEST_DB_HOST=127.0.0.1 TEST_DB_PORT="$PGPORT"
 export TEST_SECRETS_ENDPOINT="http://$FAKESECRETS_ADDR" TEST_FAKES3_ENDPOINT="http://$FAKES3_ADDR" TEST_FAKES3_BUCKET=media-test
 export PYTHONDONTWRITEBYTECODE=1
 
-cd "$ROOT/app"
-# In the background and waited for, so a TERM to this script runs the trap at
-# once instead of after the test run.
-"$PY" -m tests.run "$@" &
-TESTS_PID=$!
-wait "$TESTS_PID"
-TESTS_PID=""
+# run_leg NAME PYTHONPATH: the whole suite on one stack, against its own app
+# copy and its own database (owned by the master, as RDS creates it; the
+# leg's provision_db_roles run hands it to the owner role); writes
+# "passed failed" to $WORK/NAME.result.
+run_leg() {
+  local name=$1 pypath=$2 status=0
+  shift 2
+  mkdir "$WORK/$name" "$WORK/$name/app"
+  chmod 755 "$WORK/$name"
+  tar -C "$APP_SRC" --exclude=__pycache__ --exclude=./staticfiles --exclude=./media --exclude=./tests -cf - . \
+    | tar -C "$WORK/$name/app" -xf -
+  runuser -u postgres -- psql -q -h "$WORK/pg/sock" -p "$PGPORT" -d postgres -v ON_ERROR_STOP=1 \
+    -c "CREATE DATABASE app_$name OWNER master" >/dev/null
+  log "$name: $(cd "$WORK/$name/app" && PYTHONPATH="$pypath" "$PY" -c '
+from importlib.metadata import version
+import django
+db = "psycopg " + version("psycopg") if django.VERSION >= (4, 2) else "psycopg2 " + version("psycopg2")
+print("Django " + version("Django") + ", " + db + ", gunicorn " + version("gunicorn") + ", whitenoise " + version("whitenoise"))' 2>&1)"
+  # In the background and waited for, so a TERM to this script runs the trap
+  # at once instead of after the test run.
+  (
+    cd "$ROOT/app"
+    export TEST_APP_DIR="$WORK/$name/app" TEST_WORK_DIR="$WORK/$name" TEST_DB_NAME="app_$name"
+    export TEST_PYTHONPATH="$pypath" PYTHONPATH="$pypath" TEST_STACK="$name" TEST_RESULT_FILE="$WORK/$name.result"
+    "$PY" -m tests.run "$@"
+  ) &
+  TESTS_PID=$!
+  wait "$TESTS_PID" || status=$?
+  TESTS_PID=""
+  return "$status"
+}
+
+read -ra LEGS <<<"${TEST_APP_STACKS:-bookworm trixie}"
+overall=0 passed=0 failed=0
+for leg in "${LEGS[@]}"; do
+  start=$SECONDS
+  case $leg in
+    bookworm) pypath="" ;;
+    trixie) pypath="$(trixie_prefix "$WORK/trixie-pkgs")" || { log "trixie: could not unpack the packages"; exit 1; } ;;
+    *) log "unknown stack $leg (TEST_APP_STACKS takes bookworm and trixie)"; exit 2 ;;
+  esac
+  run_leg "$leg" "$pypath" "$@" || overall=1
+  read -r p f <"$WORK/$leg.result" || { p=0; f=1; }
+  passed=$((passed + p)) failed=$((failed + f))
+  log "$leg: $p passed, $f failed in $((SECONDS - start)) s"
+done
+echo "$passed passed, $failed failed"
+((overall == 0))

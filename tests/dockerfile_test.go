@@ -129,20 +129,72 @@ func checkPinnedBases(d *dockerfile) error {
 			// FROM <earlier stage>: pinned by that stage.
 		case strings.Contains(base, "$"):
 			return fmt.Errorf("FROM %q: got a variable, want a literal pinned image", base)
-		case digest.MatchString(base):
+		case !digest.MatchString(base):
+			return fmt.Errorf("FROM %q: got no digest, want image:x.y.z@sha256:<digest> (a tag can be re-pushed)", base)
 		default:
-			ref := base
+			ref := strings.TrimSuffix(base, digest.FindString(base))
 			if i := strings.LastIndex(ref, "/"); i >= 0 {
 				ref = ref[i+1:]
 			}
 			_, tag, hasTag := strings.Cut(ref, ":")
-			if !hasTag || tag == "latest" || !patchTag.MatchString(tag) {
-				return fmt.Errorf("FROM %q: got tag %q, want a full patch version tag (x.y.z) or a digest", base, tag)
+			if hasTag && (tag == "latest" || !patchTag.MatchString(tag)) {
+				return fmt.Errorf("FROM %q: got tag %q, want a full patch version tag (x.y.z) beside the digest", base, tag)
 			}
 		}
 		if st.Name != "" {
 			earlier = append(earlier, strings.ToLower(st.Name))
 		}
+	}
+	return nil
+}
+
+// checkWheelsInNoFinalLayer requires the final stage to take nothing from
+// the builder stage by COPY (a later rm leaves the files in the COPY's
+// layer); build artefacts reach it only through a RUN --mount of the stage.
+func checkWheelsInNoFinalLayer(d *dockerfile) error {
+	final := d.final()
+	for _, cmd := range final.Commands {
+		if c, ok := cmd.(*instructions.CopyCommand); ok && c.From != "" {
+			return fmt.Errorf("final stage: got COPY --from=%s %v, want RUN --mount=type=bind,from=%s so build artefacts stay out of the image's layers", c.From, c.SourcePaths, c.From)
+		}
+	}
+	for _, cmd := range final.Commands {
+		if r, ok := cmd.(*instructions.RunCommand); ok && strings.Contains(strings.Join(r.CmdLine, " "), "pip install") {
+			for _, m := range instructions.GetMounts(r) {
+				if m.Type == instructions.MountTypeBind && m.From != "" {
+					return nil
+				}
+			}
+			return fmt.Errorf("final stage: pip install %q has no bind mount from the builder, want RUN --mount=type=bind,from=builder", r.CmdLine)
+		}
+	}
+	return fmt.Errorf("final stage: got no RUN pip install, want one installing the builder's wheels")
+}
+
+// checkHashCheckedInstalls requires every pip command that fetches or
+// installs packages to read requirements.lock with --require-hashes.
+func checkHashCheckedInstalls(d *dockerfile) error {
+	seen := 0
+	for _, st := range d.stages {
+		for _, cmd := range st.Commands {
+			r, ok := cmd.(*instructions.RunCommand)
+			if !ok {
+				continue
+			}
+			line := strings.Join(r.CmdLine, " ")
+			for _, verb := range []string{"pip install", "pip download", "pip wheel"} {
+				if !strings.Contains(line, verb) {
+					continue
+				}
+				seen++
+				if !strings.Contains(line, "--require-hashes") || !strings.Contains(line, "requirements.lock") {
+					return fmt.Errorf("stage %q: got %q, want %s --require-hashes -r requirements.lock", st.Name, line, verb)
+				}
+			}
+		}
+	}
+	if seen == 0 {
+		return fmt.Errorf("got no pip command, want hash-checked installs from requirements.lock")
 	}
 	return nil
 }
@@ -255,6 +307,8 @@ var dockerfileChecks = []struct {
 	{"non-root numeric USER", checkNonRootUser},
 	{"no secret-like ENV or ARG", checkNoSecretEnvOrArg},
 	{"pinned base images", checkPinnedBases},
+	{"wheels in no final layer", checkWheelsInNoFinalLayer},
+	{"hash-checked installs", checkHashCheckedInstalls},
 	{"EXPOSE 8000", checkExpose8000},
 	{"gunicorn in exec form", checkGunicornExecForm},
 	{"VOLUME /tmp with mode 1777", checkTmpVolume},
@@ -302,7 +356,7 @@ func TestDockerfileChecksCatchBreakage(t *testing.T) {
 		regexp  bool
 		comment string
 	}{
-		{check: "multi-stage", old: `(?s)^.*?\nFROM python:[^\n]* AS runtime\n`, new: "FROM python:3.12.12-slim-bookworm AS runtime\n", regexp: true, comment: "single stage"},
+		{check: "multi-stage", old: `(?s)^.*?\nFROM python:[^\n]* AS runtime\n`, new: "FROM python:3.12.12-slim-bookworm@sha256:593bd06efe90efa80dc4eee3948be7c0fde4134606dd40d8dd8dbcade98e669c AS runtime\n", regexp: true, comment: "single stage"},
 		{check: "non-root numeric USER", old: "USER 10001:10001", new: "USER 0:0", comment: "root by number"},
 		{check: "non-root numeric USER", old: "USER 10001:10001", new: "USER app", comment: "named user"},
 		{check: "non-root numeric USER", old: "USER 10001:10001\n", new: "", comment: "no USER"},
@@ -310,9 +364,15 @@ func TestDockerfileChecksCatchBreakage(t *testing.T) {
 		{check: "no secret-like ENV or ARG", old: "PORT=8000", new: "PORT=8000 \\\n    DJANGO_SECRET_KEY=build-only", comment: "ENV secret"},
 		{check: "no secret-like ENV or ARG", old: "WORKDIR /build", new: "ARG PIP_INDEX_TOKEN\nWORKDIR /build", comment: "ARG token in builder"},
 		{check: "no secret-like ENV or ARG", old: "# ---- builder", new: "ARG DB_PASSWORD=x\n# ---- builder", comment: "global ARG"},
-		{check: "pinned base images", old: "FROM python:3.12.12-slim-bookworm AS runtime", new: "FROM python:3.12-slim-bookworm AS runtime", comment: "minor tag"},
-		{check: "pinned base images", old: "FROM python:3.12.12-slim-bookworm AS builder", new: "FROM python:latest AS builder", comment: "latest"},
-		{check: "pinned base images", old: "FROM python:3.12.12-slim-bookworm AS builder", new: "FROM python AS builder", comment: "no tag"},
+		{check: "pinned base images", old: "FROM python:3.12.12-slim-bookworm@sha256:593bd06efe90efa80dc4eee3948be7c0fde4134606dd40d8dd8dbcade98e669c AS runtime", new: "FROM python:3.12.12-slim-bookworm AS runtime", comment: "patch tag without digest"},
+		{check: "pinned base images", old: "FROM python:3.12.12-slim-bookworm@sha256:593bd06efe90efa80dc4eee3948be7c0fde4134606dd40d8dd8dbcade98e669c AS runtime", new: "FROM python:3.12-slim-bookworm@sha256:593bd06efe90efa80dc4eee3948be7c0fde4134606dd40d8dd8dbcade98e669c AS runtime", comment: "minor tag beside the digest"},
+		{check: "pinned base images", old: "FROM python:3.12.12-slim-bookworm@sha256:593bd06efe90efa80dc4eee3948be7c0fde4134606dd40d8dd8dbcade98e669c AS builder", new: "FROM python:latest AS builder", comment: "latest"},
+		{check: "pinned base images", old: "FROM python:3.12.12-slim-bookworm@sha256:593bd06efe90efa80dc4eee3948be7c0fde4134606dd40d8dd8dbcade98e669c AS builder", new: "FROM python AS builder", comment: "no tag"},
+		{check: "wheels in no final layer", old: "RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \\\n", new: "COPY --from=builder /wheels /wheels\nRUN ", comment: "COPY of the wheels"},
+		{check: "wheels in no final layer", old: "RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \\\n", new: "RUN ", comment: "no mount"},
+		{check: "hash-checked installs", old: "pip download --require-hashes", new: "pip download", comment: "builder without hashes"},
+		{check: "hash-checked installs", old: "--require-hashes -r /wheels/requirements.lock", new: "-r /wheels/requirements.lock", comment: "runtime without hashes"},
+		{check: "hash-checked installs", old: "USER 10001:10001", new: "RUN pip install django\nUSER 10001:10001", comment: "an extra unpinned install"},
 		{check: "EXPOSE 8000", old: "EXPOSE 8000", new: "EXPOSE 8080", comment: "wrong port"},
 		{check: "gunicorn in exec form", old: `CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"]`, new: "CMD gunicorn -c gunicorn.conf.py config.wsgi:application", comment: "shell form"},
 		{check: "gunicorn in exec form", old: `CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"]`, new: `CMD ["gunicorn", "config.wsgi:application"]`, comment: "no config"},

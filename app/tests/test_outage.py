@@ -110,7 +110,9 @@ class OutageTest(unittest.TestCase):
     def assert_api_503(self, port, label):
         for method, body in (("GET", None), ("POST", {"title": "during outage"})):
             path = "/api/notes/" if method == "POST" else "/api/notes/?page_size=1"
-            status, headers, raw, took = timed(port, path, method=method, body=body)
+            # Writes carry the bearer token: the outage, not the auth check, must answer.
+            headers = support.AUTH if method == "POST" else None
+            status, headers, raw, took = timed(port, path, method=method, body=body, headers=headers)
             self.assertEqual(status, 503, f"{label}: {method} API: got {status}, want 503; {raw[:200]!r}")
             doc = json.loads(raw)
             self.assertIn("__all__", doc.get("errors", {}), f"{label}: {method} API body: got {doc}")
