@@ -3,9 +3,10 @@
 # dependency, transitive ones included, pinned to one version with the sha256
 # of every file PyPI serves for it (pip-compile --generate-hashes), resolved
 # inside the image's own pinned base, so the Python version and platform
-# markers are the image's. The image installs only from the lock, with
-# pip's --require-hashes: a file whose hash is not in the lock stops the
-# build.
+# markers are the image's. When the lock exists, the image installs only
+# from it, with pip's --require-hashes: a file whose hash is not in the lock
+# stops the build. Without it, the image installs requirements.txt (exact
+# top-level pins, transitive dependencies resolved at build time, no hashes).
 #
 # Needs Docker and access to PyPI. Run it after editing requirements.txt and
 # commit both files. Usage: bash app/lock-requirements.sh
