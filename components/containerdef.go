@@ -99,6 +99,19 @@ type LinuxParameters struct {
 	// InitProcessEnabled runs an init process that reaps zombies and forwards
 	// signals; ECS Exec sessions need it.
 	InitProcessEnabled bool `json:"initProcessEnabled"`
+	// Capabilities are the Linux capabilities added to or dropped from
+	// Docker's default set; nil keeps the default set.
+	Capabilities *KernelCapabilities `json:"capabilities,omitempty"`
+}
+
+// KernelCapabilities adjust a container's Linux capabilities
+// (aws-api/ecs-task-definition.json, linuxParameters.capabilities). On
+// Fargate only SYS_PTRACE may be added.
+type KernelCapabilities struct {
+	// Add lists capabilities to add; this library adds none (CONTROLS.md ECS-17).
+	Add []string `json:"add,omitempty"`
+	// Drop lists capabilities to drop; "ALL" drops every one.
+	Drop []string `json:"drop,omitempty"`
 }
 
 // LogConfiguration routes the container's output.

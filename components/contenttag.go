@@ -45,18 +45,22 @@ func projectRelative(root, path string) string {
 
 // contentTagVersion names the hashing scheme; changing what ContentTag hashes
 // means a new version, so old and new tags never collide.
-const contentTagVersion = "djangofargate-content-tag/v1"
+const contentTagVersion = "djangofargate-content-tag/v2"
 
 // ContentTag returns the image tag "src-<32 hex>" for a build: a SHA-256 of
 // everything that decides the image's bytes, so that the same inputs always
 // give the same tag (nothing to rebuild or push) and any change gives a new
 // one (which immutable tags require). It hashes, in a fixed order: each
 // file, directory and symlink Docker would send as the build context (the
-// path relative to contextDir, the type and permission bits, and the bytes
-// or the link target), honouring contextDir/.dockerignore with Docker's own
+// path relative to contextDir, the type, whether a file is executable, and
+// the bytes or the link target), honouring contextDir/.dockerignore with Docker's own
 // matcher; the .dockerignore itself (Docker always sends it); the
 // Dockerfile's bytes (dockerfile is relative to contextDir); the platform;
-// and the build args. Timestamps and owners are not hashed.
+// and the build args. Timestamps, owners and the permission bits other than
+// the executable bit are not hashed: they depend on the checkout's umask
+// (002 on many laptops, 022 in CI), and the Dockerfile's COPY normalises
+// them (--chmod=u=rwX,go=rX keeps only "executable or not"), so hashing
+// them would give one image two tags and roll it out twice.
 func ContentTag(contextDir, dockerfile, platform string, buildArgs map[string]string) (string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\nplatform %q\n", contentTagVersion, platform)
@@ -118,9 +122,9 @@ func ContentTag(contextDir, dockerfile, platform string, buildArgs map[string]st
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(h, "file %q %o %x\n", rel, mode.Perm(), sum)
+			fmt.Fprintf(h, "file %q exec=%t %x\n", rel, mode&0o111 != 0, sum)
 		case mode.IsDir():
-			fmt.Fprintf(h, "dir %q %o\n", rel, mode.Perm())
+			fmt.Fprintf(h, "dir %q\n", rel)
 		case mode&fs.ModeSymlink != 0:
 			target, err := os.Readlink(p)
 			if err != nil {

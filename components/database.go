@@ -2,12 +2,12 @@ package components
 
 import (
 	"regexp"
-	"strconv"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -129,8 +129,30 @@ type DatabaseArgs struct {
 	// (Alerts.TopicArn). Default none.
 	AlarmTopicArn pulumi.StringInput `pulumi:"alarmTopicArn,optional"`
 	// AlarmThresholds tune the alarms; a zero field takes its default.
-	AlarmThresholds DatabaseAlarmThresholds `pulumi:"alarmThresholds,optional"`
+	AlarmThresholds *DatabaseAlarmThresholds `pulumi:"alarmThresholds,optional"`
 
+	// AppRole is the PostgreSQL role the web tasks log in as (SELECT,
+	// INSERT, UPDATE, DELETE on the owner's tables; no DDL). Default "app".
+	// A lowercase identifier, not the master user or OwnerRole. The
+	// component keeps its credentials in AppSecretArn; the migration task
+	// creates the role. Renaming it leaves the old role in the database.
+	AppRole string `pulumi:"appRole,optional"`
+	// OwnerRole is the PostgreSQL role that owns the schema's objects and
+	// runs the migrations. Default "app_owner". A lowercase identifier, not
+	// the master user or AppRole. Its credentials are in OwnerSecretArn.
+	OwnerRole string `pulumi:"ownerRole,optional"`
+	// SecretsKMSKeyArn encrypts the master, app and owner secrets with this
+	// KMS key instead of Secrets Manager's AWS-managed key; the roles that
+	// read them then also get kms:Decrypt on it, through Secrets Manager
+	// only. Default: the AWS-managed key aws/secretsmanager.
+	SecretsKMSKeyArn pulumi.StringInput `pulumi:"secretsKmsKeyArn,optional"`
+	// MasterRotationDays is how often RDS rotates the master password in
+	// its managed secret, 1 to 1000 days. Default 7, RDS's own default. The
+	// component sets it with a Secrets Manager rotation schedule (no Lambda:
+	// RDS rotates its managed secrets itself). Only the migration task's
+	// provisioning step uses the master password, and it reads it when it
+	// starts, so a rotation never reaches the app.
+	MasterRotationDays int `pulumi:"masterRotationDays,optional"`
 	// Tags are added to every taggable resource.
 	Tags map[string]string `pulumi:"tags,optional"`
 }
@@ -158,10 +180,24 @@ type Database struct {
 	// Username is the master user.
 	Username pulumi.StringOutput `pulumi:"username"`
 	// MasterSecretArn is the Secrets Manager secret RDS keeps the master
-	// credentials in (JSON with "username" and "password"). Grant the task's
-	// execution role secretsmanager:GetSecretValue on it and pass the password
-	// to the container as a secret "<arn>:password::".
+	// credentials in (JSON with "username" and "password"), rotated by RDS
+	// every MasterRotationDays. Only the migration task's provisioning step
+	// may read it: never the app, never `migrate`.
 	MasterSecretArn pulumi.StringOutput `pulumi:"masterSecretArn"`
+	// AppSecretArn is the secret of the app role, JSON {"username",
+	// "password"}: the web tasks' DB_SECRET_ARN, the only secret their task
+	// role may read.
+	AppSecretArn pulumi.StringOutput `pulumi:"appSecretArn"`
+	// OwnerSecretArn is the secret of the owner role, JSON {"username",
+	// "password"}: the migration task connects with it.
+	OwnerSecretArn pulumi.StringOutput `pulumi:"ownerSecretArn"`
+	// SecretsKMSKeyArn is DatabaseArgs.SecretsKMSKeyArn, or "" when the
+	// secrets use the AWS-managed key.
+	SecretsKMSKeyArn pulumi.StringOutput `pulumi:"secretsKmsKeyArn"`
+	// AppRole and OwnerRole are the PostgreSQL role names of the app and the
+	// owner, also the "username" of their secrets.
+	AppRole   pulumi.StringOutput `pulumi:"appRole"`
+	OwnerRole pulumi.StringOutput `pulumi:"ownerRole"`
 	// SecurityGroupID is the database's security group.
 	SecurityGroupID pulumi.StringOutput `pulumi:"securityGroupId"`
 
@@ -171,8 +207,13 @@ type Database struct {
 	SecurityGroup *ec2.SecurityGroup
 	// SubnetGroup places the instance in the given subnets.
 	SubnetGroup *rds.SubnetGroup
-	// ParameterGroup forces TLS and logs slow queries.
+	// ParameterGroup forces TLS and logs slow queries without their bind
+	// parameters.
 	ParameterGroup *rds.ParameterGroup
+	// AppSecret and OwnerSecret hold the app and owner roles' credentials.
+	AppSecret, OwnerSecret *secretsmanager.Secret
+	// MasterRotation sets the master secret's rotation schedule.
+	MasterRotation *secretsmanager.SecretRotation
 	// FinalSnapshotSuffix makes the final snapshot's name unique per stack.
 	FinalSnapshotSuffix *random.RandomId
 	// IdentifierSuffix makes the instance identifier "<name>-db-<8 hex>"
@@ -279,11 +320,8 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 	d.ParameterGroup, err = rds.NewParameterGroup(ctx, child(name, "params"), &rds.ParameterGroupArgs{
 		Family:      pulumi.String(a.family),
 		Description: pulumi.String("TLS-only connections and slow-query logging"),
-		Parameters: rds.ParameterGroupParameterArray{
-			rds.ParameterGroupParameterArgs{Name: pulumi.String("rds.force_ssl"), Value: pulumi.String("1")},
-			rds.ParameterGroupParameterArgs{Name: pulumi.String("log_min_duration_statement"), Value: pulumi.String(strconv.Itoa(SlowQueryMillis))},
-		},
-		Tags: tags,
+		Parameters:  slowQueryParameters(),
+		Tags:        tags,
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -343,6 +381,7 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 		DbName:                   pulumi.String(a.DBName),
 		Username:                 pulumi.String(a.Username),
 		ManageMasterUserPassword: pulumi.Bool(true),
+		MasterUserSecretKmsKeyId: a.kmsKeyPtr(),
 		Port:                     pulumi.Int(PostgresPort),
 		DbSubnetGroupName:        d.SubnetGroup.Name,
 		VpcSecurityGroupIds:      pulumi.StringArray{d.SecurityGroup.ID().ToStringOutput()},
@@ -388,6 +427,9 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 	d.DBName = d.Instance.DbName
 	d.Username = d.Instance.Username
 	d.MasterSecretArn = d.Instance.MasterUserSecrets.Index(pulumi.Int(0)).SecretArn().Elem()
+	if err := d.credentials(ctx, name, a, tags, parent); err != nil {
+		return nil, err
+	}
 	d.SecurityGroupID = d.SecurityGroup.ID().ToStringOutput()
 	if *a.Alarms {
 		if d.MetricAlarms, err = databaseAlarms(ctx, name, a.DatabaseArgs, d.Instance.Identifier, tags, parent); err != nil {
@@ -395,12 +437,17 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 		}
 	}
 	return d, ctx.RegisterResourceOutputs(d, pulumi.Map{
-		"address":         d.Address,
-		"port":            d.Port,
-		"endpoint":        d.Endpoint,
-		"dbName":          d.DBName,
-		"username":        d.Username,
-		"masterSecretArn": d.MasterSecretArn,
-		"securityGroupId": d.SecurityGroupID,
+		"address":          d.Address,
+		"port":             d.Port,
+		"endpoint":         d.Endpoint,
+		"dbName":           d.DBName,
+		"username":         d.Username,
+		"masterSecretArn":  d.MasterSecretArn,
+		"appSecretArn":     d.AppSecretArn,
+		"ownerSecretArn":   d.OwnerSecretArn,
+		"appRole":          d.AppRole,
+		"ownerRole":        d.OwnerRole,
+		"secretsKmsKeyArn": d.SecretsKMSKeyArn,
+		"securityGroupId":  d.SecurityGroupID,
 	})
 }

@@ -143,6 +143,23 @@ func (a DatabaseArgs) defaults(name string) (databaseConfig, error) {
 	if err := ValidateDBName(a.DBName); err != nil {
 		return databaseConfig{}, argError(c, name, "dbName", "%v", err)
 	}
+	a.AppRole = cmpOr(a.AppRole, DefaultAppRole)
+	a.OwnerRole = cmpOr(a.OwnerRole, DefaultOwnerRole)
+	for _, r := range []struct{ field, role string }{{"appRole", a.AppRole}, {"ownerRole", a.OwnerRole}} {
+		if err := ValidateRoleName(r.role); err != nil {
+			return databaseConfig{}, argError(c, name, r.field, "%v", err)
+		}
+		if r.role == strings.ToLower(a.Username) {
+			return databaseConfig{}, argError(c, name, r.field, "%q is the master user; the app and the migrations must not log in as it", r.role)
+		}
+	}
+	if a.AppRole == a.OwnerRole {
+		return databaseConfig{}, argError(c, name, "appRole", "%q is also ownerRole; the app role must not own the tables (it would have DDL rights)", a.AppRole)
+	}
+	a.MasterRotationDays = cmpOr(a.MasterRotationDays, DefaultMasterRotationDays)
+	if a.MasterRotationDays < 1 || a.MasterRotationDays > maxMasterRotationDays {
+		return databaseConfig{}, argError(c, name, "masterRotationDays", "%d is out of range; use 1 to %d days (RDS's default is %d)", a.MasterRotationDays, maxMasterRotationDays, DefaultMasterRotationDays)
+	}
 	a.MultiAZ = pulumi.BoolRef(boolOr(a.MultiAZ, true))
 	a.DeletionProtection = pulumi.BoolRef(boolOr(a.DeletionProtection, true))
 	a.FinalSnapshot = pulumi.BoolRef(boolOr(a.FinalSnapshot, true))
@@ -158,6 +175,7 @@ func (a DatabaseArgs) defaults(name string) (databaseConfig, error) {
 		return databaseConfig{}, argError(c, name, "monitoringInterval", "%d is not an Enhanced Monitoring interval; use one of %v (0 turns it off)", *a.MonitoringInterval, monitoringIntervals)
 	}
 	a.Alarms = pulumi.BoolRef(boolOr(a.Alarms, true))
+	a.AlarmThresholds = copyOrNew(a.AlarmThresholds)
 	if err := a.AlarmThresholds.defaults(a.AllocatedStorage); err != nil {
 		return databaseConfig{}, argError(c, name, "alarmThresholds", "%v", err)
 	}

@@ -49,7 +49,7 @@ func (t *DatabaseAlarmThresholds) defaults(allocatedGiB int) error {
 // databaseAlarms creates the CPU, free-storage and connections alarms.
 // Replica lag has no alarm: this component creates no read replica.
 func databaseAlarms(ctx *pulumi.Context, name string, a DatabaseArgs, identifier pulumi.StringInput, tags pulumi.StringMap, opts ...pulumi.ResourceOption) (map[string]*cloudwatch.MetricAlarm, error) {
-	t := a.AlarmThresholds
+	t := *a.AlarmThresholds
 	dims := pulumi.StringMap{"DBInstanceIdentifier": identifier}
 	const gib = 1 << 30
 	specs := []alarmSpec{{

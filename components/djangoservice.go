@@ -1,6 +1,7 @@
 package components
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -10,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
@@ -34,7 +36,8 @@ const TLSPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 type DjangoServiceArgs struct {
 	// VpcID is the VPC of the load balancer and the tasks. Required.
 	VpcID pulumi.StringInput `pulumi:"vpcId"`
-	// PublicSubnetIDs hold the load balancer; two AZs at least. Required.
+	// PublicSubnetIDs hold the load balancer; two AZs at least. Required
+	// unless Internal (an internal load balancer sits in PrivateSubnetIDs).
 	PublicSubnetIDs pulumi.StringArrayInput `pulumi:"publicSubnetIds"`
 	// PrivateSubnetIDs hold the tasks, which get no public IP. Required.
 	PrivateSubnetIDs pulumi.StringArrayInput `pulumi:"privateSubnetIds"`
@@ -52,14 +55,51 @@ type DjangoServiceArgs struct {
 	DatabaseHost pulumi.StringInput `pulumi:"databaseHost"`
 	DatabasePort pulumi.IntInput    `pulumi:"databasePort"`
 	DatabaseName pulumi.StringInput `pulumi:"databaseName"`
-	// DatabaseSecretArn is the RDS-managed master secret; its "username" and
-	// "password" keys reach the container as DB_USER and DB_PASSWORD through
-	// the task definition's secrets. Required.
-	DatabaseSecretArn pulumi.StringInput `pulumi:"databaseSecretArn"`
+	// DatabaseAppSecretArn is the app role's secret (Database.AppSecretArn),
+	// JSON {"username", "password"}. The container gets its ARN, not its
+	// value, as DB_SECRET_ARN and reads it when it opens a connection, so a
+	// new password takes effect without a restart (CONTROLS.md RDS-11); the
+	// task role may read this secret and no other. Required.
+	DatabaseAppSecretArn pulumi.StringInput `pulumi:"databaseAppSecretArn"`
+	// DatabaseOwnerSecretArn is the owner role's secret
+	// (Database.OwnerSecretArn): the migration task connects with it.
+	// Required when Migrations is on.
+	DatabaseOwnerSecretArn pulumi.StringInput `pulumi:"databaseOwnerSecretArn,optional"`
+	// DatabaseMasterSecretArn is the RDS-managed master secret
+	// (Database.MasterSecretArn): only the migration task's provisioning
+	// step reads it, to create the app and owner roles. Required when
+	// Migrations is on. Danger: never pass it as DatabaseAppSecretArn; the
+	// app would run as rds_superuser.
+	DatabaseMasterSecretArn pulumi.StringInput `pulumi:"databaseMasterSecretArn,optional"`
+	// DatabaseSecretsKMSKeyArn is the KMS key of those secrets
+	// (Database.SecretsKMSKeyArn). Set (and not ""), the roles that read the
+	// secrets also get kms:Decrypt on it, through Secrets Manager only.
+	// Default: none, the secrets use the AWS-managed key.
+	DatabaseSecretsKMSKeyArn pulumi.StringInput `pulumi:"databaseSecretsKmsKeyArn,optional"`
 	// DatabaseSecurityGroupID, when set, gets an ingress rule admitting the
 	// database port from the tasks' security group, and the tasks may reach
 	// it: nothing else is opened.
 	DatabaseSecurityGroupID pulumi.StringInput `pulumi:"databaseSecurityGroupId,optional"`
+
+	// EndpointSecurityGroupID is the security group of the VPC's interface
+	// endpoints (Network.EndpointSecurityGroup). When set, the tasks' HTTPS
+	// egress goes to it (and to S3PrefixListID) instead of the internet.
+	EndpointSecurityGroupID pulumi.StringInput `pulumi:"endpointSecurityGroupId,optional"`
+	// S3PrefixListID is the S3 gateway endpoint's prefix list
+	// (Network.S3PrefixListID): ECR image layers and the media bucket are
+	// reached through it on 443.
+	S3PrefixListID pulumi.StringInput `pulumi:"s3PrefixListId,optional"`
+	// InternetEgress lets the tasks open HTTPS connections to any address
+	// (0.0.0.0/0:443, through the NAT gateways). Default: true without
+	// EndpointSecurityGroupID (the tasks reach AWS APIs no other way), false
+	// with it. Setting it with endpoints is an explicit opt-in for an app
+	// that calls third-party APIs; it also opens an exfiltration path.
+	InternetEgress *bool `pulumi:"internetEgress,optional"`
+	// LaunchDependencies are resources the tasks need before the first one
+	// starts, such as the VPC's endpoints (Network.LaunchDependencies): the
+	// service, and so the migration task that runs before it, waits for
+	// them (CONTROLS.md ECS-14). Go only: resources cannot cross languages.
+	LaunchDependencies []pulumi.Resource
 
 	// MediaBucketName is the S3 bucket for uploaded media (AWS_STORAGE_BUCKET_NAME).
 	MediaBucketName pulumi.StringInput `pulumi:"mediaBucketName,optional"`
@@ -95,12 +135,31 @@ type DjangoServiceArgs struct {
 	// stop a task with two minutes' notice. Default false.
 	Spot bool `pulumi:"spot,optional"`
 	// EcsExec allows `aws ecs execute-command` shells in the tasks (adds the
-	// SSM message permissions to the task role). Default false.
+	// SSM message permissions to the task role). On a cluster the component
+	// creates, every session is logged to ExecLogGroup (LogRetentionDays)
+	// and encrypted with ExecKey, a KMS key (about 1 USD a month); with
+	// ClusterArn, that cluster's executeCommandConfiguration applies. Without
+	// NAT, or with the tasks' egress limited to endpoints, the VPC needs the
+	// ssmmessages and kms endpoints (NetworkArgs.EcsExecEndpoints). Default
+	// false.
 	EcsExec bool `pulumi:"ecsExec,optional"`
 
-	// HealthCheckPath is the path the load balancer and the container health
-	// check call. Default "/healthz".
-	HealthCheckPath string `pulumi:"healthCheckPath,optional"`
+	// LivenessPath is the path the load balancer and the container health
+	// check call: it must answer 200 whenever the process can serve, without
+	// touching the database, or a database outage makes ECS replace every
+	// task at once (CONTROLS.md ECS-15). The container receives it as
+	// HEALTH_CHECK_PATH. Default "/livez".
+	LivenessPath string `pulumi:"livenessPath,optional"`
+	// ReadinessPath is the app's deep check (the database answers), for
+	// alarms and people; nothing that replaces tasks probes it, and it must
+	// differ from LivenessPath. Default "/readyz".
+	ReadinessPath string `pulumi:"readinessPath,optional"`
+	// Internal places the load balancer in the private subnets with no
+	// public address, reachable only from the VPC and networks routed to it
+	// (peering, VPN, Transit Gateway). Default false (internet-facing).
+	// HostedZone is refused with it: a public DNS name for a private address
+	// serves no one.
+	Internal bool `pulumi:"internal,optional"`
 	// Domain is the site's host name, such as "api.example.com". With
 	// HostedZone, the component issues its certificate and points it at the
 	// load balancer.
@@ -121,9 +180,11 @@ type DjangoServiceArgs struct {
 	// one the bucket's policy grants (Storage.LogPrefix). Default: the name.
 	AccessLogsPrefix pulumi.StringInput `pulumi:"accessLogsPrefix,optional"`
 
-	// Migrations runs `manage.py migrate` on the new image, as a one-off task,
-	// before the service rolls to it; a failed migration fails `pulumi up`
-	// and the service keeps its old tasks. Default true.
+	// Migrations runs MigrateCommand on the new image, as a one-off task with
+	// the migration role, before the service rolls to it; a failed migration
+	// fails `pulumi up` and the service keeps its old tasks. Default true.
+	// The deploying principal needs iam:PassRole on MigrationRole: RunTask
+	// passes it as the task's role.
 	Migrations *bool `pulumi:"migrations,optional"`
 	// MigrateCommand is the command the migration task runs in the web
 	// container, on the new image, before the service rolls to it.
@@ -141,7 +202,7 @@ type DjangoServiceArgs struct {
 	// back, but tell nobody.
 	AlarmTopicArn pulumi.StringInput `pulumi:"alarmTopicArn,optional"`
 	// AlarmThresholds tune the alarms; a zero field takes its default.
-	AlarmThresholds ServiceAlarmThresholds `pulumi:"alarmThresholds,optional"`
+	AlarmThresholds *ServiceAlarmThresholds `pulumi:"alarmThresholds,optional"`
 	// LogRetentionDays is how long container logs are kept. Default 365.
 	LogRetentionDays int `pulumi:"logRetentionDays,optional"`
 	// Environment holds extra plain settings for the container. Names that
@@ -151,7 +212,7 @@ type DjangoServiceArgs struct {
 	// (optionally "arn:json-key::"); the execution role may read them.
 	Secrets map[string]string `pulumi:"secrets,optional"`
 	// Gunicorn tunes the app server; see GunicornArgs for its defaults.
-	Gunicorn GunicornArgs `pulumi:"gunicorn,optional"`
+	Gunicorn *GunicornArgs `pulumi:"gunicorn,optional"`
 	// Tags are added to every taggable resource.
 	Tags map[string]string `pulumi:"tags,optional"`
 }
@@ -203,18 +264,35 @@ type DjangoService struct {
 	TaskSecurityGroupID pulumi.StringOutput `pulumi:"taskSecurityGroupId"`
 	// SecretKeyArn is the Secrets Manager secret holding DJANGO_SECRET_KEY.
 	SecretKeyArn pulumi.StringOutput `pulumi:"secretKeyArn"`
+	// MigrationRoleArn is the migration task's role, "" without Migrations:
+	// whoever runs `pulumi up` needs iam:PassRole on it.
+	MigrationRoleArn pulumi.StringOutput `pulumi:"migrationRoleArn"`
 
 	// Cluster is the ECS cluster the component created; nil when
 	// DjangoServiceArgs.ClusterArn named an existing one.
 	Cluster *ecs.Cluster
+	// CapacityProviders associates FARGATE and FARGATE_SPOT with a created
+	// cluster; nil with ClusterArn.
+	CapacityProviders *ecs.ClusterCapacityProviders
+	// ExecKey encrypts ECS Exec sessions and their logs; nil unless EcsExec
+	// is set on a created cluster.
+	ExecKey *kms.Key
+	// ExecLogGroup records every ECS Exec session; nil unless EcsExec is set
+	// on a created cluster.
+	ExecLogGroup *cloudwatch.LogGroup
 	// LogGroup holds the container logs (and the migration task's).
 	LogGroup *cloudwatch.LogGroup
 	// ExecutionRole is the role ECS uses to start the tasks: pull the image,
 	// write logs, read the secrets. The app never gets it.
 	ExecutionRole *iam.Role
-	// TaskRole is the app's own role: TaskPolicyJSON, plus the SSM messages
-	// ECS Exec needs when EcsExec is set.
+	// TaskRole is the app's own role: read the app's database secret,
+	// TaskPolicyJSON, plus the SSM messages ECS Exec needs when EcsExec is
+	// set.
 	TaskRole *iam.Role
+	// MigrationRole is the migration task's role (a RunTask override of
+	// TaskRole): read the owner, app and master database secrets, nothing
+	// else. Nil without Migrations.
+	MigrationRole *iam.Role
 	// SecretKey is the Secrets Manager secret holding DJANGO_SECRET_KEY.
 	SecretKey *secretsmanager.Secret
 	// AlbSecurityGroup admits 80 and 443 from the internet and reaches only
@@ -222,12 +300,16 @@ type DjangoService struct {
 	AlbSecurityGroup *ec2.SecurityGroup
 	// TaskSecurityGroup admits the container port from the load balancer only.
 	TaskSecurityGroup *ec2.SecurityGroup
-	// LoadBalancer is the internet-facing Application Load Balancer.
+	// LoadBalancer is the Application Load Balancer: internet-facing, or
+	// internal with DjangoServiceArgs.Internal.
 	LoadBalancer *lb.LoadBalancer
 	// TargetGroup holds the tasks' IPs and health checks them.
 	TargetGroup *lb.TargetGroup
 	// Listeners maps a port (80, 443) to its listener.
 	Listeners map[int]*lb.Listener
+	// HostRule forwards requests for Domain to the tasks; every other host
+	// gets a fixed 421 from the HTTPS listener. Nil without a domain.
+	HostRule *lb.ListenerRule
 	// TaskDefinition is the web container's task definition; a new revision
 	// on every change of image or settings.
 	TaskDefinition *ecs.TaskDefinition
@@ -278,6 +360,7 @@ func NewDjangoService(ctx *pulumi.Context, name string, args *DjangoServiceArgs,
 		"logGroupName":        s.LogGroupName,
 		"taskSecurityGroupId": s.TaskSecurityGroupID,
 		"secretKeyArn":        s.SecretKeyArn,
+		"migrationRoleArn":    s.MigrationRoleArn,
 	})
 }
 
@@ -296,6 +379,12 @@ type serviceBuilder struct {
 	origins               pulumi.StringOutput // DJANGO_CSRF_TRUSTED_ORIGINS
 	listenerDeps          []pulumi.Resource
 	rollbackAlarms        ecs.ServiceAlarmsPtrInput // nil without Alarms
+	// launchDeps are what a task needs before it starts (CONTROLS.md
+	// ECS-14): the service depends on all of them.
+	launchDeps      []pulumi.Resource
+	executionPolicy *iam.RolePolicy
+	execKey         *kms.Key
+	execLogs        *cloudwatch.LogGroup
 }
 
 func (b *serviceBuilder) child(role string) string { return child(b.name, role) }
@@ -325,21 +414,87 @@ func (b *serviceBuilder) cluster() error {
 	if *b.a.ContainerInsights {
 		insights = "enabled"
 	}
+	var config *ecs.ClusterConfigurationArgs
+	if b.a.EcsExec {
+		if err := b.execAudit(); err != nil {
+			return err
+		}
+		config = &ecs.ClusterConfigurationArgs{ExecuteCommandConfiguration: &ecs.ClusterConfigurationExecuteCommandConfigurationArgs{
+			KmsKeyId: b.execKey.Arn,
+			Logging:  pulumi.String("OVERRIDE"),
+			LogConfiguration: &ecs.ClusterConfigurationExecuteCommandConfigurationLogConfigurationArgs{
+				CloudWatchLogGroupName:      b.execLogs.Name,
+				CloudWatchEncryptionEnabled: pulumi.Bool(true),
+			},
+		}}
+	}
 	var err error
 	b.s.Cluster, err = ecs.NewCluster(b.ctx, b.child("cluster"), &ecs.ClusterArgs{
 		Settings: ecs.ClusterSettingArray{ecs.ClusterSettingArgs{
 			Name: pulumi.String("containerInsights"), Value: pulumi.String(insights),
 		}},
-		Tags: b.tags,
+		Configuration: config,
+		Tags:          b.tags,
 	}, b.parent)
 	if err != nil {
 		return err
 	}
-	_, err = ecs.NewClusterCapacityProviders(b.ctx, b.child("capacity"), &ecs.ClusterCapacityProvidersArgs{
+	b.s.CapacityProviders, err = ecs.NewClusterCapacityProviders(b.ctx, b.child("capacity"), &ecs.ClusterCapacityProvidersArgs{
 		ClusterName:       b.s.Cluster.Name,
 		CapacityProviders: pulumi.ToStringArray([]string{"FARGATE", "FARGATE_SPOT"}),
 	}, b.parent)
+	if err != nil {
+		return err
+	}
+	// A service on FARGATE_SPOT fails to create until the provider is
+	// associated with the cluster (CONTROLS.md ECS-14).
+	b.launchDeps = append(b.launchDeps, b.s.CapacityProviders)
 	b.clusterArn, b.s.ClusterName = b.s.Cluster.Arn, b.s.Cluster.Name
+	return nil
+}
+
+// execAudit creates the KMS key that encrypts ECS Exec sessions and their
+// logs, and the log group that records every session (ECS developer guide,
+// "Monitor Amazon ECS containers with ECS Exec": logging and encryption of
+// sessions). The key policy lets this account's IAM policies use the key,
+// and CloudWatch Logs use it for this account's log groups only (CloudWatch
+// Logs user guide, "Encrypt log data in CloudWatch Logs using AWS KMS").
+func (b *serviceBuilder) execAudit() error {
+	account, region := b.accountID, b.regionName
+	policy := PolicyDocument{Version: policyVersion, Statement: []Statement{
+		{
+			Sid: "AccountAdministers", Effect: "Allow",
+			Principal: map[string]any{"AWS": "arn:aws:iam::" + account + ":root"},
+			// A key policy's resource is the key itself ("*" means this key).
+			Action: []string{"kms:*"}, Resource: []string{"*"},
+		},
+		{
+			Sid: "LogsEncryptExecLogs", Effect: "Allow",
+			Principal: map[string]any{"Service": "logs." + region + ".amazonaws.com"},
+			Action:    []string{"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"},
+			Resource:  []string{"*"},
+			Condition: map[string]map[string]any{"ArnLike": {
+				"kms:EncryptionContext:aws:logs:arn": fmt.Sprintf("arn:aws:logs:%s:%s:log-group:*", region, account),
+			}},
+		},
+	}}
+	var err error
+	b.execKey, err = kms.NewKey(b.ctx, b.child("exec-key"), &kms.KeyArgs{
+		Description:          pulumi.Sprintf("ECS Exec sessions and session logs of %s", b.name),
+		EnableKeyRotation:    pulumi.Bool(true),
+		DeletionWindowInDays: pulumi.Int(30),
+		Policy:               pulumi.String(policy.JSON()),
+		Tags:                 b.tags,
+	}, b.parent)
+	if err != nil {
+		return err
+	}
+	b.execLogs, err = cloudwatch.NewLogGroup(b.ctx, b.child("exec-logs"), &cloudwatch.LogGroupArgs{
+		RetentionInDays: pulumi.Int(b.a.LogRetentionDays),
+		KmsKeyId:        b.execKey.Arn,
+		Tags:            b.tags,
+	}, b.parent)
+	b.s.ExecKey, b.s.ExecLogGroup = b.execKey, b.execLogs
 	return err
 }
 

@@ -33,7 +33,19 @@ const maxServiceName = 20
 var reservedEnv = []string{"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOWED_HOSTS", "DJANGO_CSRF_TRUSTED_ORIGINS",
 	"DB_HOST", "DB_PORT", "DB_NAME", "AWS_STORAGE_BUCKET_NAME", "AWS_S3_REGION_NAME", "WEB_CONCURRENCY",
 	"GUNICORN_THREADS", "GUNICORN_TIMEOUT", "GUNICORN_KEEPALIVE", "GUNICORN_GRACEFUL_TIMEOUT",
-	"HEALTH_CHECK_PATH", "DJANGO_SECRET_KEY", "DB_USER", "DB_PASSWORD"}
+	"HEALTH_CHECK_PATH", "DJANGO_SECRET_KEY", "DB_SECRET_ARN", "AWS_REGION",
+	// The migration task's overrides, and the names the credentials
+	// replaced: a user value would shadow or contradict the secret ARNs.
+	"DB_ADMIN_SECRET_ARN", "DB_APP_SECRET_ARN", "DB_USER", "DB_PASSWORD"}
+
+// Health check paths of the reference app (app/config/health.py).
+const (
+	// DefaultLivenessPath answers 200 while the process can serve; it never
+	// touches the database.
+	DefaultLivenessPath = "/livez"
+	// DefaultReadinessPath answers 200 when the database answers.
+	DefaultReadinessPath = "/readyz"
+)
 
 // Validate returns a *FieldError for the first invalid argument.
 func (a DjangoServiceArgs) Validate() error {
@@ -59,12 +71,27 @@ func (a DjangoServiceArgs) defaults(name string) (DjangoServiceArgs, error) {
 	if len(name) > maxServiceName || !resourceName.MatchString(name) {
 		return fail("name", "%q must be 1 to %d letters, digits and hyphens, not starting or ending with a hyphen: the load balancer and target group names derived from it are limited to 32 characters", name, maxServiceName)
 	}
-	for field, in := range map[string]any{"vpcId": a.VpcID, "publicSubnetIds": a.PublicSubnetIDs,
+	required := map[string]any{"vpcId": a.VpcID,
 		"privateSubnetIds": a.PrivateSubnetIDs, "imageUri": a.ImageURI, "repositoryArn": a.RepositoryArn,
 		"databaseHost": a.DatabaseHost, "databasePort": a.DatabasePort, "databaseName": a.DatabaseName,
-		"databaseSecretArn": a.DatabaseSecretArn} {
-		if isNil(in) {
+		"databaseAppSecretArn": a.DatabaseAppSecretArn}
+	if !a.Internal {
+		required["publicSubnetIds"] = a.PublicSubnetIDs
+	}
+	for _, field := range slices.Sorted(maps.Keys(required)) {
+		if isNil(required[field]) {
 			return fail(field, "is required")
+		}
+	}
+	a.Migrations = pulumi.BoolRef(boolOr(a.Migrations, true))
+	if *a.Migrations {
+		for _, f := range []struct {
+			field string
+			in    pulumi.StringInput
+		}{{"databaseOwnerSecretArn", a.DatabaseOwnerSecretArn}, {"databaseMasterSecretArn", a.DatabaseMasterSecretArn}} {
+			if isNil(f.in) {
+				return fail(f.field, "is required when migrations are on: the migration task provisions the roles with the master secret and migrates as the owner")
+			}
 		}
 	}
 	if a.Architecture == "" {
@@ -107,9 +134,22 @@ func (a DjangoServiceArgs) defaults(name string) (DjangoServiceArgs, error) {
 	if a.RequestsPerTarget < 1 {
 		return fail("requestsPerTarget", "%d must be at least 1", a.RequestsPerTarget)
 	}
-	a.HealthCheckPath = cmpOr(a.HealthCheckPath, "/healthz")
-	if !strings.HasPrefix(a.HealthCheckPath, "/") || len(a.HealthCheckPath) > 1024 || strings.ContainsAny(a.HealthCheckPath, " ?#") {
-		return fail("healthCheckPath", "%q must be a path starting with / (no spaces, query or fragment), at most 1024 characters", a.HealthCheckPath)
+	a.LivenessPath = cmpOr(a.LivenessPath, DefaultLivenessPath)
+	a.ReadinessPath = cmpOr(a.ReadinessPath, DefaultReadinessPath)
+	for _, p := range []struct{ field, path string }{{"livenessPath", a.LivenessPath}, {"readinessPath", a.ReadinessPath}} {
+		if !strings.HasPrefix(p.path, "/") || len(p.path) > 1024 || strings.ContainsAny(p.path, " ?#") {
+			return fail(p.field, "%q must be a path starting with / (no spaces, query or fragment), at most 1024 characters", p.path)
+		}
+	}
+	if strings.TrimSuffix(a.LivenessPath, "/") == strings.TrimSuffix(a.ReadinessPath, "/") {
+		return fail("livenessPath", "%q is the readiness path: ECS replaces tasks that fail it, so a database outage would replace every task at once; probe a path that does not touch the database", a.LivenessPath)
+	}
+	if a.Internal && a.HostedZone != "" {
+		return fail("internal", "an internal load balancer has only private addresses; hostedZone %q would publish a public DNS name that reaches nothing: use certificateArn and a private zone instead", a.HostedZone)
+	}
+	a.InternetEgress = pulumi.BoolRef(boolOr(a.InternetEgress, a.EndpointSecurityGroupID == nil))
+	if !*a.InternetEgress && a.EndpointSecurityGroupID == nil {
+		return fail("internetEgress", "is false without endpointSecurityGroupId: the tasks could reach neither ECR, CloudWatch Logs nor Secrets Manager and would never start")
 	}
 	if a.Domain != "" && !hostName.MatchString(a.Domain) {
 		return fail("domain", "%q is not a lowercase DNS host name such as api.example.com", a.Domain)
@@ -135,8 +175,8 @@ func (a DjangoServiceArgs) defaults(name string) (DjangoServiceArgs, error) {
 	}
 	a.DeletionProtection = pulumi.BoolRef(boolOr(a.DeletionProtection, true))
 	a.ContainerInsights = pulumi.BoolRef(boolOr(a.ContainerInsights, true))
-	a.Migrations = pulumi.BoolRef(boolOr(a.Migrations, true))
 	a.Alarms = pulumi.BoolRef(boolOr(a.Alarms, true))
+	a.AlarmThresholds = copyOrNew(a.AlarmThresholds)
 	if err := a.AlarmThresholds.defaults(); err != nil {
 		return fail("alarmThresholds", "%v", err)
 	}
@@ -178,7 +218,8 @@ func (a DjangoServiceArgs) defaults(name string) (DjangoServiceArgs, error) {
 
 // gunicornDefaults fills and checks the timeout chain.
 func (a DjangoServiceArgs) gunicornDefaults(name string) (DjangoServiceArgs, error) {
-	g := &a.Gunicorn
+	a.Gunicorn = copyOrNew(a.Gunicorn)
+	g := a.Gunicorn
 	fail := func(field, format string, v ...any) (DjangoServiceArgs, error) {
 		return a, argError("DjangoService", name, "gunicorn."+field, format, v...)
 	}
@@ -206,6 +247,16 @@ func (a DjangoServiceArgs) gunicornDefaults(name string) (DjangoServiceArgs, err
 		return fail("deregistrationDelay", "%d s is out of range; use 0 to 3600", g.DeregistrationDelay)
 	}
 	return a, nil
+}
+
+// copyOrNew returns a pointer to a copy of *p, or to a zero T when p is nil,
+// so defaults never write into the caller's arguments.
+func copyOrNew[T any](p *T) *T {
+	var v T
+	if p != nil {
+		v = *p
+	}
+	return &v
 }
 
 func cmpOr[T comparable](v, def T) T {

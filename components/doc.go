@@ -8,8 +8,8 @@
 //   - Registry: an ECR repository and the app image, built and pushed, pinned
 //     by digest.
 //   - Database: RDS PostgreSQL with TLS forced and an RDS-managed password.
-//   - Storage: private, encrypted S3 buckets for media, static files and ALB
-//     access logs.
+//   - Storage: private, encrypted S3 buckets for media and ALB access logs
+//     (static files are served from the image by WhiteNoise).
 //   - DjangoService: the Fargate service behind an Application Load
 //     Balancer, with autoscaling, secrets and migrations.
 //

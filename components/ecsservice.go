@@ -19,7 +19,10 @@ func (b *serviceBuilder) service() error {
 			CapacityProvider: pulumi.String("FARGATE_SPOT"), Weight: pulumi.Int(1),
 		}}
 	}
-	opts := []pulumi.ResourceOption{b.parent, pulumi.IgnoreChanges([]string{"desiredCount"}), pulumi.DependsOn(b.listenerDeps)}
+	opts := []pulumi.ResourceOption{b.parent, pulumi.IgnoreChanges([]string{"desiredCount"}), pulumi.DependsOn(b.listenerDeps),
+		// Everything a task needs at launch (CONTROLS.md ECS-14): the engine
+		// creates the service, and runs the migration hook, only after these.
+		pulumi.DependsOn(b.launchDeps), pulumi.DependsOn(a.LaunchDependencies)}
 	if *a.Migrations {
 		hook, err := b.migrationHook()
 		if err != nil {

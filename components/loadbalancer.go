@@ -19,11 +19,15 @@ func (b *serviceBuilder) loadBalancer() error {
 		}
 		logs = &lb.LoadBalancerAccessLogsArgs{Bucket: a.AccessLogsBucket, Prefix: prefix, Enabled: pulumi.Bool(true)}
 	}
+	subnets := a.PublicSubnetIDs
+	if a.Internal {
+		subnets = a.PrivateSubnetIDs
+	}
 	var err error
 	b.s.LoadBalancer, err = lb.NewLoadBalancer(b.ctx, b.child("alb"), &lb.LoadBalancerArgs{
 		LoadBalancerType:         pulumi.String("application"),
-		Internal:                 pulumi.Bool(false),
-		Subnets:                  a.PublicSubnetIDs,
+		Internal:                 pulumi.Bool(a.Internal),
+		Subnets:                  subnets,
 		SecurityGroups:           pulumi.StringArray{b.s.AlbSecurityGroup.ID().ToStringOutput()},
 		IdleTimeout:              pulumi.Int(a.IdleTimeout),
 		DropInvalidHeaderFields:  pulumi.Bool(true),
@@ -46,12 +50,12 @@ func (b *serviceBuilder) loadBalancer() error {
 		DeregistrationDelay: pulumi.Int(a.Gunicorn.DeregistrationDelay),
 		HealthCheck: &lb.TargetGroupHealthCheckArgs{
 			Enabled:            pulumi.Bool(true),
-			Path:               pulumi.String(a.HealthCheckPath),
+			Path:               pulumi.String(a.LivenessPath),
 			Matcher:            pulumi.String("200"),
 			Protocol:           pulumi.String("HTTP"),
 			Port:               pulumi.String("traffic-port"),
 			Interval:           pulumi.Int(15),
-			Timeout:            pulumi.Int(5),
+			Timeout:            pulumi.Int(healthCheckTimeout),
 			HealthyThreshold:   pulumi.Int(2),
 			UnhealthyThreshold: pulumi.Int(3),
 		},
@@ -71,17 +75,40 @@ func (b *serviceBuilder) loadBalancer() error {
 		if err != nil {
 			return err
 		}
+		defaults := forward
+		if a.Domain != "" {
+			defaults = misdirected()
+		}
 		b.s.Listeners[443], err = lb.NewListener(b.ctx, b.child("https"), &lb.ListenerArgs{
 			LoadBalancerArn: b.s.LoadBalancer.Arn,
 			Port:            pulumi.Int(443),
 			Protocol:        pulumi.String("HTTPS"),
 			SslPolicy:       pulumi.String(TLSPolicy),
 			CertificateArn:  certArn,
-			DefaultActions:  forward,
+			DefaultActions:  defaults,
 			Tags:            b.tags,
 		}, b.parent)
 		if err != nil {
 			return err
+		}
+		if a.Domain != "" {
+			// Only the site's own host reaches Django; target health checks
+			// go to the targets directly and never pass listener rules.
+			b.s.HostRule, err = lb.NewListenerRule(b.ctx, b.child("host"), &lb.ListenerRuleArgs{
+				ListenerArn: b.s.Listeners[443].Arn,
+				Priority:    pulumi.Int(10),
+				Conditions: lb.ListenerRuleConditionArray{lb.ListenerRuleConditionArgs{
+					HostHeader: &lb.ListenerRuleConditionHostHeaderArgs{Values: pulumi.ToStringArray([]string{a.Domain})},
+				}},
+				Actions: lb.ListenerRuleActionArray{lb.ListenerRuleActionArgs{
+					Type: pulumi.String("forward"), TargetGroupArn: b.s.TargetGroup.Arn,
+				}},
+				Tags: b.tags,
+			}, b.parent)
+			if err != nil {
+				return err
+			}
+			b.listenerDeps = append(b.listenerDeps, b.s.HostRule)
 		}
 		forward = lb.ListenerDefaultActionArray{lb.ListenerDefaultActionArgs{
 			Type: pulumi.String("redirect"),
@@ -112,6 +139,20 @@ func (b *serviceBuilder) loadBalancer() error {
 	b.s.URL = pulumi.Sprintf("%s://%s", scheme, host)
 	b.origins = b.s.URL
 	return nil
+}
+
+// misdirected answers a request for a host the service does not serve
+// (a scanner using the load balancer's DNS name or address) with 421
+// Misdirected Request, without reaching Django.
+func misdirected() lb.ListenerDefaultActionArray {
+	return lb.ListenerDefaultActionArray{lb.ListenerDefaultActionArgs{
+		Type: pulumi.String("fixed-response"),
+		FixedResponse: &lb.ListenerDefaultActionFixedResponseArgs{
+			ContentType: pulumi.String("text/plain"),
+			MessageBody: pulumi.String("Misdirected Request\n"),
+			StatusCode:  pulumi.String("421"),
+		},
+	}}
 }
 
 // certificate returns the HTTPS certificate: the one given, or one issued

@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -18,10 +19,28 @@ import (
 )
 
 // DefaultMigrateCommand returns the command the migration task runs in the
-// web container unless DjangoServiceArgs.MigrateCommand says otherwise.
+// web container unless DjangoServiceArgs.MigrateCommand says otherwise:
+// provision_db_roles connects as the master (DB_ADMIN_SECRET_ARN) and
+// creates or updates the owner and app roles with their secrets' passwords,
+// then migrate runs as the owner (DB_SECRET_ARN). exec hands migrate the
+// shell's process, so its exit code is the task's.
 func DefaultMigrateCommand() []string {
-	return []string{"python", "manage.py", "migrate", "--noinput"}
+	return []string{"sh", "-c", "python manage.py provision_db_roles && exec python manage.py migrate --noinput"}
 }
+
+// Environment variables the migration task's container overrides, so that
+// one task definition serves the web tasks and the migration.
+const (
+	// EnvDBSecretArn is the secret a process connects with: the app secret
+	// in the web tasks, the owner secret in the migration task.
+	EnvDBSecretArn = "DB_SECRET_ARN"
+	// EnvDBAdminSecretArn is the RDS master secret; only the migration
+	// task's provisioning step gets it.
+	EnvDBAdminSecretArn = "DB_ADMIN_SECRET_ARN"
+	// EnvDBAppSecretArn is the app secret, whose role the provisioning step
+	// creates or updates.
+	EnvDBAppSecretArn = "DB_APP_SECRET_ARN"
+)
 
 // MigrationECS is the part of the ECS API migrations use.
 type MigrationECS interface {
@@ -29,12 +48,6 @@ type MigrationECS interface {
 	RunTask(ctx context.Context, in *ecs.RunTaskInput, opts ...func(*ecs.Options)) (*ecs.RunTaskOutput, error)
 	// DescribeTasks reports its status and exit code.
 	DescribeTasks(ctx context.Context, in *ecs.DescribeTasksInput, opts ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error)
-}
-
-// MigrationLogs is the part of the CloudWatch Logs API migrations use.
-type MigrationLogs interface {
-	// GetLogEvents reads the task's last log lines for the error message.
-	GetLogEvents(ctx context.Context, in *cloudwatchlogs.GetLogEventsInput, opts ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.GetLogEventsOutput, error)
 }
 
 // MigrationTask says where and what to run.
@@ -50,28 +63,34 @@ type MigrationTask struct {
 	LogGroup, Container string
 	// Command is what the task runs instead of the image's command.
 	Command []string
+	// TaskRoleArn overrides the task definition's task role for this run:
+	// the migration role. Empty keeps the task definition's. The caller of
+	// RunTask needs iam:PassRole on it.
+	TaskRoleArn string
+	// Environment adds to or overrides the container's environment for
+	// this run, such as the owner secret as DB_SECRET_ARN.
+	Environment map[string]string
 }
 
-// Migrator runs `manage.py migrate` as a one-off Fargate task and waits for
-// it. The service's deploy hook uses it; tests give it fakes.
+// Migrator runs the migrations as a one-off Fargate task and waits for it.
+// The service's deploy hook uses it; tests give it fakes.
 type Migrator struct {
 	// ECS runs and watches the task. Required.
 	ECS MigrationECS
-	// Logs reads the log tail of a failed run; nil leaves it out.
-	Logs MigrationLogs
 	// Poll is the interval between status checks. Default 5 s.
 	Poll time.Duration
 	// Timeout bounds the whole run. Default 15 minutes.
 	Timeout time.Duration
-	// LogLines is how many of the task's last log lines a failure shows. Default 30.
-	LogLines int
 }
 
 // Run starts the task on the new task definition (so migrations run on the
 // new image with the new settings), waits for it to stop, and returns an
-// error with the exit code and the tail of its log unless it exited 0.
+// error unless it exited 0. The error gives the exit code, the stop reason
+// and the log stream with a command to read it, never the log's lines: a
+// failed migration may print row data, and the deploy output is kept in CI
+// logs that more people can read than the log group.
 func (m *Migrator) Run(ctx context.Context, t MigrationTask) error {
-	poll, timeout, lines := cmpOr(m.Poll, 5*time.Second), cmpOr(m.Timeout, 15*time.Minute), cmpOr(m.LogLines, 30)
+	poll, timeout := cmpOr(m.Poll, 5*time.Second), cmpOr(m.Timeout, 15*time.Minute)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	out, err := m.ECS.RunTask(ctx, &ecs.RunTaskInput{
@@ -84,9 +103,7 @@ func (m *Migrator) Run(ctx context.Context, t MigrationTask) error {
 		NetworkConfiguration: &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{
 			Subnets: t.Subnets, SecurityGroups: t.SecurityGroups, AssignPublicIp: ecstypes.AssignPublicIpDisabled,
 		}},
-		Overrides: &ecstypes.TaskOverride{ContainerOverrides: []ecstypes.ContainerOverride{{
-			Name: awssdk.String(t.Container), Command: t.Command,
-		}}},
+		Overrides: t.overrides(),
 	})
 	if err != nil {
 		return fmt.Errorf("migrations: start task: %w", err)
@@ -105,7 +122,7 @@ func (m *Migrator) Run(ctx context.Context, t MigrationTask) error {
 			return fmt.Errorf("migrations: task %s: %w", taskArn, err)
 		}
 		if len(d.Tasks) == 1 && awssdk.ToString(d.Tasks[0].LastStatus) == "STOPPED" {
-			return m.verdict(ctx, t, d.Tasks[0], lines)
+			return verdict(t, d.Tasks[0])
 		}
 		select {
 		case <-ctx.Done():
@@ -115,8 +132,22 @@ func (m *Migrator) Run(ctx context.Context, t MigrationTask) error {
 	}
 }
 
-// verdict reads a stopped task's exit code and, on failure, its log tail.
-func (m *Migrator) verdict(ctx context.Context, t MigrationTask, task ecstypes.Task, lines int) error {
+// overrides are the RunTask overrides: the command, the environment (in
+// name order, so a run is reproducible) and the task role.
+func (t MigrationTask) overrides() *ecstypes.TaskOverride {
+	c := ecstypes.ContainerOverride{Name: awssdk.String(t.Container), Command: t.Command}
+	for _, k := range slices.Sorted(maps.Keys(t.Environment)) {
+		c.Environment = append(c.Environment, ecstypes.KeyValuePair{Name: awssdk.String(k), Value: awssdk.String(t.Environment[k])})
+	}
+	o := &ecstypes.TaskOverride{ContainerOverrides: []ecstypes.ContainerOverride{c}}
+	if t.TaskRoleArn != "" {
+		o.TaskRoleArn = awssdk.String(t.TaskRoleArn)
+	}
+	return o
+}
+
+// verdict reads a stopped task's exit code and stop reason.
+func verdict(t MigrationTask, task ecstypes.Task) error {
 	taskArn := awssdk.ToString(task.TaskArn)
 	for _, c := range task.Containers {
 		if awssdk.ToString(c.Name) != t.Container {
@@ -130,32 +161,29 @@ func (m *Migrator) verdict(ctx context.Context, t MigrationTask, task ecstypes.T
 			code = fmt.Sprint(*c.ExitCode)
 		}
 		taskID := taskArn[strings.LastIndex(taskArn, "/")+1:]
-		return fmt.Errorf("migrations failed: task %s exit code %s (%s)%s", taskID, code,
-			firstOf(awssdk.ToString(c.Reason), awssdk.ToString(task.StoppedReason)), m.tail(ctx, t, taskID, lines))
+		msg := fmt.Sprintf("migrations failed: task %s exit code %s; stopped: %s", taskID, code, firstOf(awssdk.ToString(task.StoppedReason)))
+		if r := awssdk.ToString(c.Reason); r != "" {
+			msg += "; container: " + r
+		}
+		return errors.New(msg + logHint(t, taskArn, taskID))
 	}
 	return fmt.Errorf("migrations failed: task %s stopped without a %q container: %s", taskArn, t.Container, awssdk.ToString(task.StoppedReason))
 }
 
-// tail returns the last lines of the task's log stream, which the awslogs
-// driver names "<prefix>/<container>/<task id>".
-func (m *Migrator) tail(ctx context.Context, t MigrationTask, taskID string, lines int) string {
-	if m.Logs == nil || t.LogGroup == "" {
+// logHint names the task's log stream, which the awslogs driver names
+// "<prefix>/<container>/<task id>" (the prefix is ContainerName), and the
+// AWS CLI command that reads it; the region is the task ARN's.
+func logHint(t MigrationTask, taskArn, taskID string) string {
+	if t.LogGroup == "" {
 		return ""
 	}
 	stream := ContainerName + "/" + t.Container + "/" + taskID
-	out, err := m.Logs.GetLogEvents(ctx, &cloudwatchlogs.GetLogEventsInput{
-		LogGroupName: awssdk.String(t.LogGroup), LogStreamName: awssdk.String(stream),
-		Limit: awssdk.Int32(int32(lines)), StartFromHead: awssdk.Bool(false),
-	})
-	if err != nil {
-		return fmt.Sprintf("\n(log %s/%s unavailable: %v)", t.LogGroup, stream, err)
+	region := ""
+	if parts := strings.Split(taskArn, ":"); len(parts) > 3 && parts[3] != "" {
+		region = " --region " + parts[3]
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "\nlast lines of %s/%s:", t.LogGroup, stream)
-	for _, e := range out.Events {
-		b.WriteString("\n  " + awssdk.ToString(e.Message))
-	}
-	return b.String()
+	return fmt.Sprintf("\nits output is in log group %s, stream %s; read it (it may hold row data) with:\n  aws logs get-log-events%s --log-group-name %s --log-stream-name %s --no-start-from-head --limit 100 --query 'events[].message' --output text",
+		t.LogGroup, stream, region, t.LogGroup, stream)
 }
 
 func firstOf(s ...string) string {
@@ -167,10 +195,27 @@ func firstOf(s ...string) string {
 	return "no reason given"
 }
 
+// MigrationSettings are what the migration task gets besides the service's
+// own inputs: the component's log group, the migration role, the three
+// database secrets and the command.
+type MigrationSettings struct {
+	// LogGroup is the container log group the task logs to.
+	LogGroup string
+	// RoleArn is the migration role, RunTask's taskRoleArn override.
+	RoleArn string
+	// OwnerSecretArn, MasterSecretArn and AppSecretArn become the
+	// container's DB_SECRET_ARN, DB_ADMIN_SECRET_ARN and DB_APP_SECRET_ARN.
+	OwnerSecretArn, MasterSecretArn, AppSecretArn string
+	// Command replaces the image's command.
+	Command []string
+}
+
 // MigrationTaskFromInputs reads the task to run from the service's inputs
-// as a resource hook receives them. ok is false when the task definition
-// did not change, so there is nothing new to migrate.
-func MigrationTaskFromInputs(newInputs, oldInputs resource.PropertyMap, logGroup string) (t MigrationTask, ok bool, err error) {
+// as a resource hook receives them and adds the settings: the migration
+// role and the database secrets as overrides of the web container's
+// environment, so the task connects as the owner. ok is false when the
+// task definition did not change, so there is nothing new to migrate.
+func MigrationTaskFromInputs(newInputs, oldInputs resource.PropertyMap, s MigrationSettings) (t MigrationTask, ok bool, err error) {
 	str := func(m resource.PropertyMap, path ...string) string {
 		v := resource.NewObjectProperty(m)
 		for _, p := range path {
@@ -207,11 +252,21 @@ func MigrationTaskFromInputs(newInputs, oldInputs resource.PropertyMap, logGroup
 		TaskDefinition: str(newInputs, "taskDefinition"),
 		Subnets:        list("networkConfiguration", "subnets"),
 		SecurityGroups: list("networkConfiguration", "securityGroups"),
-		LogGroup:       logGroup,
+		LogGroup:       s.LogGroup,
 		Container:      ContainerName,
+		Command:        slices.Clone(s.Command),
+		TaskRoleArn:    s.RoleArn,
+		Environment: map[string]string{
+			EnvDBSecretArn:      s.OwnerSecretArn,
+			EnvDBAdminSecretArn: s.MasterSecretArn,
+			EnvDBAppSecretArn:   s.AppSecretArn,
+		},
 	}
 	if t.Cluster == "" || t.TaskDefinition == "" || len(t.Subnets) == 0 {
 		return t, false, errors.New("migrations: the service's inputs lack cluster, taskDefinition or subnets")
+	}
+	if s.RoleArn == "" || s.OwnerSecretArn == "" || s.MasterSecretArn == "" || s.AppSecretArn == "" {
+		return t, false, errors.New("migrations: the migration role or a database secret ARN is empty")
 	}
 	if oldInputs != nil && str(oldInputs, "taskDefinition") == t.TaskDefinition {
 		return t, false, nil
@@ -221,23 +276,42 @@ func MigrationTaskFromInputs(newInputs, oldInputs resource.PropertyMap, logGroup
 
 // migrationHook returns the hook that runs migrations before the service is
 // created or updated. Hooks do not run in previews.
+//
+// The role and secret ARNs are outputs of other resources, which the
+// service depends on; the hook waits (bounded) until they are known.
 func (b *serviceBuilder) migrationHook() (*pulumi.ResourceHook, error) {
-	var logGroup atomic.Value
-	logGroup.Store("")
-	b.s.LogGroup.Name.ApplyT(func(n string) string { logGroup.Store(n); return n })
-	region, command := b.regionName, b.a.MigrateCommand
+	ready := make(chan MigrationSettings, 1)
+	a := b.a
+	pulumi.All(b.s.LogGroup.Name, b.s.MigrationRole.Arn, a.DatabaseOwnerSecretArn, a.DatabaseMasterSecretArn, a.DatabaseAppSecretArn).
+		ApplyT(func(v []any) int {
+			ready <- MigrationSettings{LogGroup: v[0].(string), RoleArn: v[1].(string),
+				OwnerSecretArn: v[2].(string), MasterSecretArn: v[3].(string), AppSecretArn: v[4].(string), Command: a.MigrateCommand}
+			return 0
+		})
+	settings := sync.OnceValues(func() (MigrationSettings, error) {
+		select {
+		case s := <-ready:
+			return s, nil
+		case <-time.After(2 * time.Minute):
+			return MigrationSettings{}, errors.New("migrations: the migration role and database secret ARNs are still unknown after 2 minutes")
+		}
+	})
+	region := b.regionName
 	return b.ctx.RegisterResourceHook(b.child("migrate"), func(args *pulumi.ResourceHookArgs) error {
-		t, ok, err := MigrationTaskFromInputs(args.NewInputs, args.OldInputs, logGroup.Load().(string))
+		s, err := settings()
+		if err != nil {
+			return err
+		}
+		t, ok, err := MigrationTaskFromInputs(args.NewInputs, args.OldInputs, s)
 		if err != nil || !ok {
 			return err
 		}
-		t.Command = command
 		ctx := context.Background()
 		cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region))
 		if err != nil {
 			return fmt.Errorf("migrations: aws credentials: %w", err)
 		}
-		m := &Migrator{ECS: ecs.NewFromConfig(cfg), Logs: cloudwatchlogs.NewFromConfig(cfg)}
+		m := &Migrator{ECS: ecs.NewFromConfig(cfg)}
 		return m.Run(ctx, t)
 	}, &pulumi.ResourceHookOptions{OnDryRun: false})
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -42,6 +43,12 @@ type NetworkArgs struct {
 	// pulls, logs and secrets stay off the NAT. Default true; about 7.3 USD a
 	// month per endpoint per AZ.
 	InterfaceEndpoints *bool `pulumi:"interfaceEndpoints,optional"`
+	// EcsExecEndpoints adds interface endpoints for ssmmessages (the ECS
+	// Exec channel) and KMS (its session encryption), so `aws ecs
+	// execute-command` works without NAT and with the tasks' egress limited
+	// to the endpoints. Needs InterfaceEndpoints. Default false; two more
+	// endpoints at about 7.3 USD a month each per AZ.
+	EcsExecEndpoints bool `pulumi:"ecsExecEndpoints,optional"`
 	// FlowLogs records the VPC's traffic to a CloudWatch log group. Default true.
 	FlowLogs *bool `pulumi:"flowLogs,optional"`
 	// LogRetentionDays is how long flow logs are kept. Default 365.
@@ -67,6 +74,9 @@ type Network struct {
 	PrivateSubnetIDs pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
 	// IsolatedSubnetIDs hold the database; they have no route to the internet.
 	IsolatedSubnetIDs pulumi.StringArrayOutput `pulumi:"isolatedSubnetIds"`
+	// S3PrefixListID is the S3 gateway endpoint's prefix list, for security
+	// group egress rules to S3.
+	S3PrefixListID pulumi.StringOutput `pulumi:"s3PrefixListId"`
 
 	// Vpc is the underlying awsx VPC.
 	Vpc *awsxec2.Vpc
@@ -88,6 +98,58 @@ type Network struct {
 // start: pull the image (ECR api and dkr; layers come through the S3
 // gateway), ship logs, and read its secrets.
 var interfaceEndpointServices = []string{"ecr.api", "ecr.dkr", "logs", "secretsmanager"}
+
+// execEndpointServices are what an ECS Exec session needs: the SSM message
+// channel, and KMS for the session's encryption key.
+var execEndpointServices = []string{"ssmmessages", "kms"}
+
+// endpointPolicyServices are the endpoint services that accept an endpoint
+// policy (AWS PrivateLink guide, "AWS services that integrate with AWS
+// PrivateLink"; `aws ec2 describe-vpc-endpoint-services` reports
+// VpcEndpointPolicySupported). ssmmessages is left with the default policy:
+// its support was not confirmed here.
+var endpointPolicyServices = map[string]bool{"s3": true, "ecr.api": true, "ecr.dkr": true, "logs": true, "secretsmanager": true, "kms": true}
+
+// LaunchDependencies returns the resources a task in this network needs
+// before it starts: the S3 gateway endpoint (image layers) and the
+// interface endpoints (image, logs, secrets). Pass them to
+// DjangoServiceArgs.LaunchDependencies.
+func (n *Network) LaunchDependencies() []pulumi.Resource {
+	deps := []pulumi.Resource{n.S3Endpoint}
+	for _, svc := range append(slices.Clone(interfaceEndpointServices), execEndpointServices...) {
+		if e := n.InterfaceEndpoints[svc]; e != nil {
+			deps = append(deps, e)
+		}
+	}
+	return deps
+}
+
+// endpointPolicy limits an endpoint to this account: only its principals
+// (aws:PrincipalAccount), acting on its resources (aws:ResourceAccount,
+// when the request names one), may use it, so a stolen credential of
+// another account cannot carry data out through it. The S3 gateway also
+// admits reads of ECR's AWS-owned layer bucket, which every image pull
+// needs (ECR user guide, "Amazon ECR interface VPC endpoints": minimum
+// Amazon S3 bucket permissions).
+func endpointPolicy(service, account, region string) string {
+	stmts := []Statement{{
+		Sid: "ThisAccountOnly", Effect: "Allow", Principal: map[string]any{"AWS": "*"},
+		Action: []string{"*"}, Resource: []string{"*"},
+		Condition: map[string]map[string]any{
+			"StringEquals":         {"aws:PrincipalAccount": account},
+			"StringEqualsIfExists": {"aws:ResourceAccount": account},
+		},
+	}}
+	if service == "s3" {
+		stmts = append(stmts, Statement{
+			Sid: "EcrImageLayers", Effect: "Allow", Principal: map[string]any{"AWS": "*"},
+			Action:    []string{"s3:GetObject"},
+			Resource:  []string{fmt.Sprintf("arn:aws:s3:::prod-%s-starport-layer-bucket/*", region)},
+			Condition: map[string]map[string]any{"StringEquals": {"aws:PrincipalAccount": account}},
+		})
+	}
+	return PolicyDocument{Version: policyVersion, Statement: stmts}.JSON()
+}
 
 // private IPv4 ranges of RFC 1918.
 var rfc1918 = []netip.Prefix{
@@ -170,6 +232,9 @@ func (a NetworkArgs) defaults(name string) (NetworkArgs, error) {
 	}
 	a.InterfaceEndpoints = pulumi.BoolRef(boolOr(a.InterfaceEndpoints, true))
 	a.FlowLogs = pulumi.BoolRef(boolOr(a.FlowLogs, true))
+	if a.EcsExecEndpoints && !*a.InterfaceEndpoints {
+		return a, argError(c, name, "ecsExecEndpoints", "needs interfaceEndpoints: the ssmmessages and kms endpoints share their security group")
+	}
 	if a.NatGateways == NatNone && !*a.InterfaceEndpoints {
 		return a, argError(c, name, "natGateways", "%q needs interfaceEndpoints: without NAT or endpoints, tasks cannot pull images, write logs or read secrets", NatNone)
 	}
@@ -198,10 +263,12 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	parent := pulumi.Parent(n)
 	tags := pulumi.ToStringMap(a.Tags)
 
-	// Each tier gets a subnet per AZ of a sixteenth of the VPC (a /20 in a /16).
-	mask := netip.MustParsePrefix(a.CidrBlock).Bits() + 4
-	spec := func(t awsxec2.SubnetType, tier string) awsxec2.SubnetSpecArgs {
-		return awsxec2.SubnetSpecArgs{Type: t, Name: pulumi.StringRef(tier), CidrMask: pulumi.IntRef(mask)}
+	// Each tier gets a subnet per AZ of a sixteenth of the VPC (a /20 in a
+	// /16), at blocks pinned per AZ (subnetCidrBlocks): adding an AZ only
+	// adds subnets, and no subnet ever moves.
+	blocks := subnetCidrBlocks(a.CidrBlock, a.AZCount)
+	spec := func(t awsxec2.SubnetType, tier string, k int) awsxec2.SubnetSpecArgs {
+		return awsxec2.SubnetSpecArgs{Type: t, Name: pulumi.StringRef(tier), CidrBlocks: blocks[k]}
 	}
 	strategy := awsxec2.SubnetAllocationStrategyAuto
 	n.Vpc, err = awsxec2.NewVpc(ctx, child(name, "vpc"), &awsxec2.VpcArgs{
@@ -212,15 +279,16 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		NatGateways:               &awsxec2.NatGatewayConfigurationArgs{Strategy: awsxec2.NatGatewayStrategy(a.NatGateways)},
 		SubnetStrategy:            &strategy,
 		SubnetSpecs: []awsxec2.SubnetSpecArgs{
-			spec(awsxec2.SubnetTypePublic, "public"),
-			spec(awsxec2.SubnetTypePrivate, "private"),
-			spec(awsxec2.SubnetTypeIsolated, "isolated"),
+			spec(awsxec2.SubnetTypePublic, "public", 0),
+			spec(awsxec2.SubnetTypePrivate, "private", 1),
+			spec(awsxec2.SubnetTypeIsolated, "isolated", 2),
 		},
 		Tags: tags,
 	}, parent)
 	if err != nil {
 		return nil, err
 	}
+	azGuard := refuseFewerAZs(ctx, name, a.AZCount, n.Vpc.VpcId, parent)
 	vpcID := n.Vpc.VpcId
 
 	// Adopting the default security group with no rules removes AWS's
@@ -237,12 +305,17 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if err != nil {
 		return nil, err
 	}
+	caller, err := aws.GetCallerIdentity(ctx, nil, pulumi.Parent(n))
+	if err != nil {
+		return nil, err
+	}
 	routeTables := ec2.GetRouteTablesOutput(ctx, ec2.GetRouteTablesOutputArgs{VpcId: vpcID}, pulumi.Parent(n))
 	n.S3Endpoint, err = ec2.NewVpcEndpoint(ctx, child(name, "s3-endpoint"), &ec2.VpcEndpointArgs{
 		VpcId:           vpcID,
 		ServiceName:     pulumi.Sprintf("com.amazonaws.%s.s3", region.Name),
 		VpcEndpointType: pulumi.String("Gateway"),
 		RouteTableIds:   routeTables.Ids(),
+		Policy:          pulumi.String(endpointPolicy("s3", caller.AccountId, region.Name)),
 		Tags:            tags,
 	}, parent)
 	if err != nil {
@@ -265,7 +338,15 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		if err != nil {
 			return nil, err
 		}
-		for _, svc := range interfaceEndpointServices {
+		services := slices.Clone(interfaceEndpointServices)
+		if a.EcsExecEndpoints {
+			services = append(services, execEndpointServices...)
+		}
+		for _, svc := range services {
+			var policy pulumi.StringPtrInput
+			if endpointPolicyServices[svc] {
+				policy = pulumi.String(endpointPolicy(svc, caller.AccountId, region.Name))
+			}
 			n.InterfaceEndpoints[svc], err = ec2.NewVpcEndpoint(ctx, child(name, svc+"-endpoint"), &ec2.VpcEndpointArgs{
 				VpcId:             vpcID,
 				ServiceName:       pulumi.Sprintf("com.amazonaws.%s.%s", region.Name, svc),
@@ -273,6 +354,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 				PrivateDnsEnabled: pulumi.Bool(true),
 				SubnetIds:         n.Vpc.PrivateSubnetIds,
 				SecurityGroupIds:  pulumi.StringArray{n.EndpointSecurityGroup.ID().ToStringOutput()},
+				Policy:            policy,
 				Tags:              tags,
 			}, parent)
 			if err != nil {
@@ -292,13 +374,68 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	n.PublicSubnetIDs = n.Vpc.PublicSubnetIds
 	n.PrivateSubnetIDs = n.Vpc.PrivateSubnetIds
 	n.IsolatedSubnetIDs = n.Vpc.IsolatedSubnetIds
+	n.S3PrefixListID = n.S3Endpoint.PrefixListId
 	return n, ctx.RegisterResourceOutputs(n, pulumi.Map{
+		"s3PrefixListId":    n.S3PrefixListID,
+		"azCount":           azGuard,
 		"vpcId":             n.VpcID,
 		"cidrBlock":         n.CidrBlock,
 		"publicSubnetIds":   n.PublicSubnetIDs,
 		"privateSubnetIds":  n.PrivateSubnetIDs,
 		"isolatedSubnetIds": n.IsolatedSubnetIDs,
 	})
+}
+
+// maxAZs is the most AZs NetworkArgs.AZCount allows.
+const maxAZs = 4
+
+// azBlockOrder gives AZ i the azBlockOrder[i]'th quarter of the VPC. AZs 1
+// and 2 take the first quarter of each half, where awsx's Auto layout put
+// them for two AZs (so stacks deployed with 2 AZs keep every subnet); AZs 3
+// and 4 take the quarters no earlier AZ uses.
+var azBlockOrder = [maxAZs]int{0, 2, 1, 3}
+
+// subnetCidrBlocks returns, for the public, private and isolated tiers, one
+// CIDR block per AZ: AZ i's subnets are the first three sixteenths of its
+// quarter of the VPC. A block depends on the AZ's position only, never on
+// the AZ count, so raising azCount appends subnets and moves none (awsx's
+// Auto layout sizes each AZ's block from the count: 2 -> 3 AZs moved AZ 2).
+func subnetCidrBlocks(vpcCidr string, azCount int) [3][]string {
+	p := netip.MustParsePrefix(vpcCidr)
+	b := p.Addr().As4()
+	base := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	quarter, sixteenth := uint32(1)<<(32-p.Bits()-2), uint32(1)<<(32-p.Bits()-4)
+	var out [3][]string
+	for tier := range out {
+		for az := range azCount {
+			ip := base + uint32(azBlockOrder[az])*quarter + uint32(tier)*sixteenth
+			addr := netip.AddrFrom4([4]byte{byte(ip >> 24), byte(ip >> 16), byte(ip >> 8), byte(ip)})
+			out[tier] = append(out[tier], netip.PrefixFrom(addr, p.Bits()+4).String())
+		}
+	}
+	return out
+}
+
+// refuseFewerAZs fails the run when the deployed VPC has public subnets in
+// more AZs than azCount: a lower azCount would delete the last AZs'
+// subnets, which hold the database's Multi-AZ standby, load balancer nodes
+// and a NAT gateway, and AWS refuses to delete a subnet in use, leaving the
+// update half-applied. The previous azCount is not in the config, so it is
+// read from the cloud (ec2 DescribeSubnets, during preview and up alike);
+// before the VPC exists its id is unknown and nothing is read. The returned
+// output is the AZ count, failed when refused.
+func refuseFewerAZs(ctx *pulumi.Context, name string, azCount int, vpcID pulumi.StringOutput, parent pulumi.ResourceOrInvokeOption) pulumi.IntOutput {
+	deployed := ec2.GetSubnetsOutput(ctx, ec2.GetSubnetsOutputArgs{Filters: ec2.GetSubnetsFilterArray{
+		ec2.GetSubnetsFilterArgs{Name: pulumi.String("vpc-id"), Values: pulumi.StringArray{vpcID}},
+		ec2.GetSubnetsFilterArgs{Name: pulumi.String("tag:SubnetType"), Values: pulumi.StringArray{pulumi.String("Public")}},
+	}}, parent)
+	return deployed.Ids().ApplyT(func(ids []string) (int, error) {
+		if len(ids) > azCount {
+			return 0, argError("Network", name, "azCount", "%d is fewer than the %d AZs the deployed VPC has subnets in; removing an AZ would delete its subnets, which hold the database's standby, the load balancer's nodes and a NAT gateway (AWS refuses to delete a subnet in use, and the update would stop half-applied). Keep azCount at %d, or move those resources out of the last AZs first",
+				azCount, len(ids), len(ids))
+		}
+		return azCount, nil
+	}).(pulumi.IntOutput)
 }
 
 // addFlowLogs sends all of the VPC's traffic records to a log group, through

@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
 	"github.com/pulumi/pulumi-docker/sdk/v4/go/docker"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 )
 
 // CPU architectures for RegistryArgs.Architecture. The service runs its
@@ -236,6 +237,39 @@ func (a RegistryArgs) defaults(name, root string) (RegistryArgs, error) {
 	return a, nil
 }
 
+// pushedDigest returns the digest ECR holds under tag in the registry's
+// repository, or "" when the tag is not there yet: the repository is new
+// (its name unknown in a first preview, or no such repository yet), or the
+// content is new. Any other failure to look (such as access denied) is an
+// error rather than a build, which would fail at the push anyway.
+//
+// The lookup needs the repository's name, an output; it waits for it, as
+// the program must know before it registers a docker.Image whether to
+// register one at all.
+func pushedDigest(ctx *pulumi.Context, r *Registry, tag string) (string, error) {
+	name, err := internals.UnsafeAwaitOutput(ctx.Context(), r.Repository.Name)
+	if err != nil {
+		return "", err
+	}
+	if !name.Known {
+		return "", nil
+	}
+	repo, _ := name.Value.(string)
+	img, err := ecr.GetImage(ctx, &ecr.GetImageArgs{RepositoryName: repo, ImageTag: &tag}, pulumi.Parent(r))
+	if err != nil {
+		// The aws provider passes ECR's error codes through
+		// (hashicorp/terraform-provider-aws#35268 shows the message).
+		if msg := err.Error(); strings.Contains(msg, "ImageNotFoundException") || strings.Contains(msg, "RepositoryNotFoundException") {
+			return "", nil
+		}
+		return "", fmt.Errorf("looking up tag %s in ECR repository %s: %w", tag, repo, err)
+	}
+	if !strings.HasPrefix(img.ImageDigest, "sha256:") {
+		return "", fmt.Errorf("ECR repository %s: tag %s has no sha256 digest (got %q)", repo, tag, img.ImageDigest)
+	}
+	return img.ImageDigest, nil
+}
+
 // NewRegistry creates a Registry. With Context set, it hashes the build
 // context while the program runs (also in previews), so an unchanged app
 // yields the same image name and no rebuild.
@@ -290,9 +324,23 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 		return nil, err
 	}
 
-	if a.Image != "" {
+	existing := ""
+	if a.Image == "" {
+		if existing, err = pushedDigest(ctx, r, tag); err != nil {
+			return nil, argError("Registry", name, "context", "%v", err)
+		}
+	}
+	switch {
+	case a.Image != "":
 		r.ImageURI = pulumi.String(a.Image).ToStringOutput()
-	} else {
+	case existing != "":
+		// The repository already holds this content (a revert, a redeploy
+		// from another machine, a rebuild the docker provider would decide
+		// on): use it as it is. Pushing it again would overwrite an
+		// immutable tag, which ECR refuses. Dropping a docker.Image from the
+		// program leaves its image in ECR (pulumi/pulumi-docker#588).
+		r.ImageURI = pulumi.Sprintf("%s@%s", r.Repository.RepositoryUrl, existing)
+	default:
 		token := ecr.GetAuthorizationTokenOutput(ctx, ecr.GetAuthorizationTokenOutputArgs{
 			RegistryId: r.Repository.RegistryId,
 		}, pulumi.Parent(r))

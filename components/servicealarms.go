@@ -65,7 +65,7 @@ func (b *serviceBuilder) deploymentAlarms() error {
 	if !*b.a.Alarms {
 		return nil
 	}
-	t := b.a.AlarmThresholds
+	t := *b.a.AlarmThresholds
 	specs := []alarmSpec{{
 		role: "5xx",
 		description: fmt.Sprintf("%s: more than %g%% of requests answered 5xx for 3 minutes; rolls a deployment back",
@@ -110,7 +110,7 @@ func (b *serviceBuilder) serviceAlarms() error {
 	if !*b.a.Alarms {
 		return nil
 	}
-	t := b.a.AlarmThresholds
+	t := *b.a.AlarmThresholds
 	service := pulumi.StringMap{"ClusterName": b.s.ClusterName, "ServiceName": b.s.ServiceName}
 	specs := []alarmSpec{{
 		role:        "unhealthy-targets",

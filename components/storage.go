@@ -30,7 +30,7 @@ type StorageArgs struct {
 	// "<name>-media-<7 hex>". Must follow the S3 naming rules, without dots.
 	// Changing it replaces the bucket (a protected bucket refuses).
 	MediaBucketName string `pulumi:"mediaBucketName,optional"`
-	// KMSKeyArn encrypts the media and static buckets with this KMS key
+	// KMSKeyArn encrypts the media bucket with this KMS key
 	// (SSE-KMS with an S3 bucket key) instead of S3-managed keys. The task
 	// role's MediaPolicyJSON then includes kms:Decrypt and
 	// kms:GenerateDataKey on it. Default: SSE-S3 (AES256), no key to manage.
@@ -43,12 +43,6 @@ type StorageArgs struct {
 	// are kept before they expire. Default 30. Longer keeps more undo history
 	// and costs more storage.
 	NoncurrentVersionDays int `pulumi:"noncurrentVersionDays,optional"`
-
-	// StaticBucket adds a bucket for static files, with the media bucket's
-	// protections. Default false: the image serves static files (WhiteNoise).
-	StaticBucket bool `pulumi:"staticBucket,optional"`
-	// StaticBucketName names the static bucket. Default: auto-named.
-	StaticBucketName string `pulumi:"staticBucketName,optional"`
 
 	// AccessLogs adds a bucket the load balancer writes its access logs to.
 	// Default true.
@@ -79,8 +73,9 @@ type StorageArgs struct {
 	Tags map[string]string `pulumi:"tags,optional"`
 }
 
-// Storage holds the app's S3 buckets: media (user uploads), optionally
-// static files, and the load balancer's access logs. Every bucket blocks all
+// Storage holds the app's S3 buckets: media (user uploads) and the load
+// balancer's access logs. Static files need no bucket: the image serves
+// them with WhiteNoise. Every bucket blocks all
 // public access, disables ACLs (BucketOwnerEnforced), encrypts by default,
 // refuses requests that are not TLS, and expires what it no longer needs.
 type Storage struct {
@@ -90,10 +85,6 @@ type Storage struct {
 	MediaBucketName pulumi.StringOutput `pulumi:"mediaBucketName"`
 	// MediaBucketArn is the media bucket's ARN.
 	MediaBucketArn pulumi.StringOutput `pulumi:"mediaBucketArn"`
-	// StaticBucketName is "" without a static bucket.
-	StaticBucketName pulumi.StringOutput `pulumi:"staticBucketName"`
-	// StaticBucketArn is "" without a static bucket.
-	StaticBucketArn pulumi.StringOutput `pulumi:"staticBucketArn"`
 	// LogBucketName is "" without access logs.
 	LogBucketName pulumi.StringOutput `pulumi:"logBucketName"`
 	// LogBucketArn is "" without access logs.
@@ -108,8 +99,6 @@ type Storage struct {
 
 	// Media is the media bucket and its settings.
 	Media *StorageBucket
-	// Static is nil without a static bucket.
-	Static *StorageBucket
 	// Logs is nil without access logs.
 	Logs *StorageBucket
 	// MediaLogging sends the media bucket's server access logs to Logs; nil
@@ -277,7 +266,6 @@ func (a StorageArgs) defaults(name string) (StorageArgs, error) {
 		used              bool
 	}{
 		{"mediaBucketName", "media", a.MediaBucketName, true},
-		{"staticBucketName", "static", a.StaticBucketName, a.StaticBucket},
 		{"logBucketName", "logs", a.LogBucketName, *a.AccessLogs},
 	}
 	for _, b := range buckets {
@@ -375,18 +363,6 @@ func NewStorage(ctx *pulumi.Context, name string, args *StorageArgs, opts ...pul
 	s.MediaPolicyJSON = mediaPolicy(s.MediaBucketArn, a.KMSKeyArn)
 
 	empty := pulumi.String("").ToStringOutput()
-	s.StaticBucketName, s.StaticBucketArn = empty, empty
-	if a.StaticBucket {
-		s.Static, err = s.newBucket(ctx, name, a, tags, bucketSpec{
-			role: "static", name: a.StaticBucketName, kmsKeyArn: a.KMSKeyArn,
-			versioned: true, noncurrentDays: a.NoncurrentVersionDays,
-		})
-		if err != nil {
-			return nil, err
-		}
-		s.StaticBucketName, s.StaticBucketArn = s.Static.Bucket.Bucket, s.Static.Bucket.Arn
-	}
-
 	s.LogBucketName, s.LogBucketArn, s.LogPrefix = empty, empty, empty
 	if *a.AccessLogs {
 		allow, err := elbLogWrite(ctx, s, a.AccessLogPrefix)
@@ -421,7 +397,9 @@ func NewStorage(ctx *pulumi.Context, name string, args *StorageArgs, opts ...pul
 				Bucket:       s.Media.Bucket.ID(),
 				TargetBucket: s.Logs.Bucket.ID(),
 				TargetPrefix: pulumi.String(MediaAccessLogPrefix),
-			}, pulumi.Parent(s), pulumi.DependsOn([]pulumi.Resource{s.Logs.Policy}))
+			}, pulumi.Parent(s), pulumi.DependsOn([]pulumi.Resource{s.Logs.Policy}),
+				// A retained media bucket keeps its audit trail, like its other settings.
+				pulumi.RetainOnDelete(*a.Protect))
 			if err != nil {
 				return nil, err
 			}
@@ -429,13 +407,11 @@ func NewStorage(ctx *pulumi.Context, name string, args *StorageArgs, opts ...pul
 	}
 
 	return s, ctx.RegisterResourceOutputs(s, pulumi.Map{
-		"mediaBucketName":  s.MediaBucketName,
-		"mediaBucketArn":   s.MediaBucketArn,
-		"staticBucketName": s.StaticBucketName,
-		"staticBucketArn":  s.StaticBucketArn,
-		"logBucketName":    s.LogBucketName,
-		"logBucketArn":     s.LogBucketArn,
-		"logPrefix":        s.LogPrefix,
-		"mediaPolicyJson":  s.MediaPolicyJSON,
+		"mediaBucketName": s.MediaBucketName,
+		"mediaBucketArn":  s.MediaBucketArn,
+		"logBucketName":   s.LogBucketName,
+		"logBucketArn":    s.LogBucketArn,
+		"logPrefix":       s.LogPrefix,
+		"mediaPolicyJson": s.MediaPolicyJSON,
 	})
 }

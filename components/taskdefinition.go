@@ -12,14 +12,17 @@ import (
 
 // taskDefinition registers the Fargate task: the web container from the
 // pinned image, non-root, read-only root filesystem with a /tmp volume,
-// settings in environment and secrets in secrets.
+// settings in environment and secrets in secrets. The database
+// credentials are neither: the environment names the app's secret by ARN
+// (DB_SECRET_ARN, an ARN is not a secret) and the app reads it with the task
+// role when it connects, so a rotated password never needs a restart.
 func (b *serviceBuilder) taskDefinition() error {
 	a := b.a
 	bucket := pulumi.StringInput(pulumi.String(""))
 	if a.MediaBucketName != nil {
 		bucket = a.MediaBucketName
 	}
-	defs := pulumi.All(a.ImageURI, b.s.LogGroup.Name, b.s.SecretKey.Arn, a.DatabaseSecretArn,
+	defs := pulumi.All(a.ImageURI, b.s.LogGroup.Name, b.s.SecretKey.Arn, a.DatabaseAppSecretArn,
 		a.DatabaseHost, a.DatabasePort, a.DatabaseName, bucket, b.hosts, b.origins).
 		ApplyT(func(v []any) string {
 			return containerDefinitionsJSON(b.container(containerValues{
@@ -48,7 +51,7 @@ func (b *serviceBuilder) taskDefinition() error {
 		Volumes:              volumes,
 		ContainerDefinitions: defs,
 		Tags:                 b.tags,
-	}, b.parent)
+	}, b.parent, pulumi.DependsOn([]pulumi.Resource{b.executionPolicy}))
 	return err
 }
 
@@ -63,6 +66,29 @@ func (b *serviceBuilder) mounts() []MountPoint {
 			MountPoint{SourceVolume: "ssm-log", ContainerPath: "/var/log/amazon"})
 	}
 	return m
+}
+
+// Container health check timing (seconds). The check calls the liveness
+// path, which never touches the database (CONTROLS.md ECS-15), and gives up
+// after livenessProbeTimeout, well inside the check's own timeout even with
+// the interpreter's start-up: a hung process fails the check, it never
+// outlives it.
+const (
+	livenessProbeTimeout = 2
+	healthCheckTimeout   = 5
+	healthCheckInterval  = 15
+	healthCheckRetries   = 3
+	healthCheckStart     = 30
+)
+
+// livenessCheck is the container health check: an HTTP GET of path on the
+// container port, bounded by livenessProbeTimeout.
+func livenessCheck(path string) *HealthCheck {
+	return &HealthCheck{
+		Command: []string{"CMD", "python", "-c", fmt.Sprintf(
+			"import urllib.request; urllib.request.urlopen('http://127.0.0.1:%d%s', timeout=%d)", ContainerPort, path, livenessProbeTimeout)},
+		Interval: healthCheckInterval, Timeout: healthCheckTimeout, Retries: healthCheckRetries, StartPeriod: healthCheckStart,
+	}
 }
 
 // containerValues are the resolved values the container definition needs.
@@ -81,8 +107,10 @@ func (b *serviceBuilder) container(v containerValues) ContainerDefinition {
 		"DB_HOST":                     v.dbHost,
 		"DB_PORT":                     strconv.Itoa(v.dbPort),
 		"DB_NAME":                     v.dbName,
+		"DB_SECRET_ARN":               v.dbSecretArn,
+		"AWS_REGION":                  b.regionName,
 		"AWS_S3_REGION_NAME":          b.regionName,
-		"HEALTH_CHECK_PATH":           a.HealthCheckPath,
+		"HEALTH_CHECK_PATH":           a.LivenessPath,
 		"WEB_CONCURRENCY":             strconv.Itoa(g.Workers),
 		"GUNICORN_THREADS":            strconv.Itoa(g.Threads),
 		"GUNICORN_TIMEOUT":            strconv.Itoa(g.Timeout),
@@ -103,17 +131,13 @@ func (b *serviceBuilder) container(v containerValues) ContainerDefinition {
 		Environment:            []KeyValuePair{},
 		Secrets: []Secret{
 			{Name: "DJANGO_SECRET_KEY", ValueFrom: v.secretKeyArn},
-			{Name: "DB_USER", ValueFrom: v.dbSecretArn + ":username::"},
-			{Name: "DB_PASSWORD", ValueFrom: v.dbSecretArn + ":password::"},
 		},
 		MountPoints: b.mounts(),
-		HealthCheck: &HealthCheck{
-			Command: []string{"CMD", "python", "-c", fmt.Sprintf(
-				"import urllib.request; urllib.request.urlopen('http://127.0.0.1:%d%s', timeout=4)", ContainerPort, a.HealthCheckPath)},
-			Interval: 15, Timeout: 5, Retries: 3, StartPeriod: 30,
-		},
-		StopTimeout:     g.StopTimeout,
-		LinuxParameters: &LinuxParameters{InitProcessEnabled: true},
+		HealthCheck: livenessCheck(a.LivenessPath),
+		StopTimeout: g.StopTimeout,
+		// No capability is needed to serve HTTP on port 8000 as a non-root
+		// user: drop them all (CONTROLS.md ECS-17).
+		LinuxParameters: &LinuxParameters{InitProcessEnabled: true, Capabilities: &KernelCapabilities{Drop: []string{"ALL"}}},
 		LogConfiguration: &LogConfiguration{LogDriver: "awslogs", Options: map[string]string{
 			"awslogs-group":         v.logGroup,
 			"awslogs-region":        b.regionName,

@@ -84,6 +84,9 @@ func checkNat(d *Document, _ string) []Finding {
 	return each(d, "VPC", vpcTypes, func(vpc *Resource) []Finding {
 		j := newJudge(vpc)
 		if vpc.Type != tVpcX {
+			if p := d.byURN[vpc.Parent]; p != nil && p.Type == tVpcX {
+				return j.done("the VPC of an awsx ec2.Vpc, judged on that Vpc's strategy")
+			}
 			j.undecided("the NAT layout of a plain aws:ec2 VPC is not judged (only awsx ec2.Vpc's strategy)")
 			return j.done("")
 		}

@@ -145,7 +145,7 @@ func judgeResourcePolicy(j *judge, v value, own map[string]bool) {
 			switch {
 			case svc == ElbLogDeliveryService && albLogGrant(s):
 				j.failOn([]string{svc}, "alb-log-delivery", "%s grants %s s3:PutObject on AWSLogs/", label, svc)
-			case !scopedToSource(keys):
+			case !scopedToSource(keys) && !logsContextScoped(keys, own):
 				j.failOn([]string{svc}, "service-unscoped", "%s grants %s without an aws:SourceAccount or aws:SourceArn condition", label, svc)
 			}
 		}
@@ -180,4 +180,22 @@ func checkResourcePolicies(d *Document, _ string) []Finding {
 		return notApplicable("no resource policies in the preview")
 	}
 	return out
+}
+
+// logsContextScoped reports whether a key policy statement holds CloudWatch
+// Logs to the stack's own log groups through the encryption context, the
+// condition AWS documents for a key that encrypts log groups ("Encrypt log
+// data in CloudWatch Logs using AWS KMS"): every value names an own account.
+func logsContextScoped(keys map[string][]string, own map[string]bool) bool {
+	vals := keys["kms:encryptioncontext:aws:logs:arn"]
+	if len(vals) == 0 {
+		return false
+	}
+	for _, v := range vals {
+		parts := strings.Split(v, ":")
+		if len(parts) < 5 || !own[parts[4]] {
+			return false
+		}
+	}
+	return true
 }

@@ -10,7 +10,16 @@
 #             Go module proxy into $(go env GOPATH)/bin when missing or at
 #             another version
 #   go test   go test ./... (the build cache stays on: a warm rerun takes seconds);
-#             the summary at the end repeats its FAIL lines
+#             the packages where concurrency lives run under the race
+#             detector (-race): every package whose tests import the shared
+#             harness (tests/testutil), the offline engine (internal/offline)
+#             or the components (the migration hook); the summary at the end
+#             repeats its FAIL lines
+#   modules   go vet and go test in each nested Go module (NESTED_MODULES),
+#             which the root's ./... does not reach: examples/imported (a
+#             user's program on this library, through a replace) and
+#             provider (the multi-language component provider, its schema
+#             golden file and the YAML example's check); same build cache
 #   app       bash scripts/test-app.sh, when that file exists (the Django app,
 #             tested for real; it installs what it needs)
 # Every stage runs even when an earlier one fails, so one run reports
@@ -98,9 +107,46 @@ actionlint_check() {
   "$bin" -no-color && echo "the workflows in .github/workflows are actionlint-clean"
 }
 
+# race_packages lists the packages whose tests import the shared harness,
+# the offline engine or the components: the SDK, the engine and the
+# migration hook run goroutines there, and a data race must fail the run
+# (issue 21). The other packages run without -race.
+race_packages() {
+  go list -f '{{.ImportPath}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./... |
+    awk '/ [^ ]*\/(tests\/testutil|internal\/offline|components)( |$)/ {print $1}'
+}
+
 # go test's output is kept, so the summary can repeat its failure lines.
 go_test() {
-  go test ./... 2>&1 | tee "$GOTEST_LOG"
+  local race other status=0
+  race="$(race_packages)" || return 1
+  other="$(go list ./... | grep -vxF -f <(printf '%s\n' "$race"))" || true
+  echo "go test -race: $(wc -w <<<"$race") packages; go test: $(wc -w <<<"$other") packages"
+  # shellcheck disable=SC2086 # one package per word
+  go test -race $race 2>&1 | tee "$GOTEST_LOG" || status=1
+  if [[ -n "$other" ]]; then
+    # shellcheck disable=SC2086
+    go test $other 2>&1 | tee -a "$GOTEST_LOG" || status=1
+  fi
+  return "$status"
+}
+
+# NESTED_MODULES are the directories with their own go.mod that the modules
+# stage vets and tests.
+NESTED_MODULES=(examples/imported provider)
+
+# nested_modules runs go vet and go test in each nested module; every
+# module runs even when one fails. Its go test output joins the failure
+# summary.
+nested_modules() {
+  local dir status=0
+  for dir in "${NESTED_MODULES[@]}"; do
+    echo "-- $dir"
+    if ! (cd "$dir" && go vet ./... && go test ./... 2>&1 | tee -a "$GOTEST_LOG"; exit "${PIPESTATUS[0]}"); then
+      status=1
+    fi
+  done
+  return "$status"
 }
 
 echo "test.sh: $(go version) in $ROOT"
@@ -110,6 +156,7 @@ if [[ -d .github/workflows ]]; then
   stage actionlint actionlint_check
 fi
 stage "go test" go_test
+stage modules nested_modules
 if [[ -f scripts/test-app.sh ]]; then
   stage app bash scripts/test-app.sh
 fi

@@ -385,7 +385,9 @@ func (c *Config) ServiceArgs(w Wiring) components.DjangoServiceArgs {
 	a.VpcID, a.PublicSubnetIDs, a.PrivateSubnetIDs = w.Network.VpcID, w.Network.PublicSubnetIDs, w.Network.PrivateSubnetIDs
 	a.ImageURI, a.RepositoryArn = w.Registry.ImageURI, w.Registry.RepositoryArn
 	a.DatabaseHost, a.DatabasePort, a.DatabaseName = w.Database.Address, w.Database.Port, w.Database.DBName
-	a.DatabaseSecretArn, a.DatabaseSecurityGroupID = w.Database.MasterSecretArn, w.Database.SecurityGroupID
+	a.DatabaseAppSecretArn, a.DatabaseOwnerSecretArn = w.Database.AppSecretArn, w.Database.OwnerSecretArn
+	a.DatabaseMasterSecretArn, a.DatabaseSecretsKMSKeyArn = w.Database.MasterSecretArn, w.Database.SecretsKMSKeyArn
+	a.DatabaseSecurityGroupID = w.Database.SecurityGroupID
 	a.MediaBucketName, a.TaskPolicyJSON = w.Storage.MediaBucketName, w.Storage.MediaPolicyJSON
 	if c.Storage.AccessLogs != nil && *c.Storage.AccessLogs {
 		a.AccessLogsBucket, a.AccessLogsPrefix = w.Storage.LogBucketName, w.Storage.LogPrefix

@@ -313,6 +313,9 @@ func tagPath(v reflect.Value, addr any) string {
 		if f.Addr().Pointer() == want.Pointer() && f.Addr().Type() == want.Type() {
 			return name
 		}
+		if f.Kind() == reflect.Pointer && !f.IsNil() && f.Elem().Kind() == reflect.Struct {
+			f = f.Elem() // e.g. DjangoServiceArgs.Gunicorn, a *GunicornArgs
+		}
 		if f.Kind() == reflect.Struct {
 			if sub := tagPath(f, addr); sub != "" {
 				return name + "." + sub

@@ -102,6 +102,15 @@ func keyTable() []Key {
 			optional(database(func(a *components.DatabaseArgs) **bool { return &a.PerformanceInsights }))).
 			givesUp("no query-level performance history"),
 
+		stringKey("dbAppRole", "The PostgreSQL role the web tasks log in as: read and write on the owner's tables, no DDL. Its password is generated and kept in Secrets Manager.",
+			same("app"), anyString(),
+			database(func(a *components.DatabaseArgs) *string { return &a.AppRole })),
+		stringKey("dbOwnerRole", "The PostgreSQL role that owns the tables and runs the migrations. Its password is generated and kept in Secrets Manager.",
+			same("app_owner"), anyString(),
+			database(func(a *components.DatabaseArgs) *string { return &a.OwnerRole })),
+		intKey("dbMasterRotationDays", "Days between RDS's rotations of the master password (used only by the migration task's role provisioning, read when it starts).",
+			same(7), between(1, 1000),
+			database(func(a *components.DatabaseArgs) *int { return &a.MasterRotationDays })),
 		intKey("dbMonitoringInterval", "RDS Enhanced Monitoring interval in seconds (OS metrics per process); 0 turns it off.",
 			byProfile(60, 0), oneOfInts(1, 5, 10, 15, 30, 60).orZero("off"),
 			optional(database(func(a *components.DatabaseArgs) **int { return &a.MonitoringInterval }))).
@@ -111,16 +120,13 @@ func keyTable() []Key {
 		listKey("corsOrigins", "HTTPS origins allowed to upload to the media bucket from browsers, e.g. [\"https://app.example.com\"]; empty: none.",
 			same([]string{}),
 			storage(func(a *components.StorageArgs) *[]string { return &a.CorsOrigins })),
-		boolKey("staticBucket", "Also create a private S3 bucket for static files (the app serves them itself with WhiteNoise by default).",
-			same(false),
-			storage(func(a *components.StorageArgs) *bool { return &a.StaticBucket })),
 		boolKey("albAccessLogs", "Load balancer access logs to an S3 bucket.",
 			byProfile(true, false),
 			optional(storage(func(a *components.StorageArgs) **bool { return &a.AccessLogs }))).
 			givesUp("no request logs from the load balancer"),
 
 		// Service.
-		intKey("cpu", "Task CPU units (1024 = 1 vCPU).",
+		intKey("cpu", "Task CPU units (1024 = 1 vCPU). Gunicorn runs (2 x vCPU) + 1 workers (at least 2) of 2 threads unless gunicornWorkers and gunicornThreads say otherwise.",
 			byProfile(1024, 256), oneOfInts(fargateCPUs()...),
 			service(func(a *components.DjangoServiceArgs) *int { return &a.CPU })).
 			givesUp("a quarter of the capacity per task"),
@@ -165,13 +171,19 @@ func keyTable() []Key {
 			service(func(a *components.DjangoServiceArgs) *int { return &a.IdleTimeout })),
 		intKey("gunicornWorkers", "Gunicorn worker processes per task (WEB_CONCURRENCY); 0 leaves it to the service, which derives it from cpu.",
 			same(0), between(1, 64).orZero("derived from cpu"),
-			service(func(a *components.DjangoServiceArgs) *int { return &a.Gunicorn.Workers })),
+			service(func(a *components.DjangoServiceArgs) *int { return &gunicorn(a).Workers })),
 		intKey("gunicornThreads", "Threads per gunicorn worker (gthread): they overlap the waits on the database and S3.",
 			same(components.GunicornThreads), between(1, 32),
-			service(func(a *components.DjangoServiceArgs) *int { return &a.Gunicorn.Threads })),
-		stringKey("healthCheckPath", "Path the load balancer and the container health check call.",
-			same("/healthz"), anyString(),
-			service(func(a *components.DjangoServiceArgs) *string { return &a.HealthCheckPath })),
+			service(func(a *components.DjangoServiceArgs) *int { return &gunicorn(a).Threads })),
+		stringKey("livenessPath", "The app's liveness path (never touches the database): what the load balancer and the container health check call, so a database outage never makes ECS replace the tasks.",
+			same("/livez"), anyString(),
+			service(func(a *components.DjangoServiceArgs) *string { return &a.LivenessPath })),
+		stringKey("readinessPath", "The app's readiness path (checks the database), for alarms and people; never probed by ECS or the load balancer.",
+			same("/readyz"), anyString(),
+			service(func(a *components.DjangoServiceArgs) *string { return &a.ReadinessPath })),
+		boolKey("internalLoadBalancer", "Put the load balancer in the private subnets, reachable only from the VPC (and what is peered or connected to it); not with hostedZone.",
+			same(false),
+			service(func(a *components.DjangoServiceArgs) *bool { return &a.Internal })),
 		stringKey("domain", "The API's host name, e.g. api.example.com. Needs hostedZone or certificateArn; HTTP then redirects to HTTPS. Empty: HTTP on the load balancer's name.",
 			same(""), anyString(),
 			service(func(a *components.DjangoServiceArgs) *string { return &a.Domain })),
@@ -193,6 +205,14 @@ func keyTable() []Key {
 			same(true),
 			optional(service(func(a *components.DjangoServiceArgs) **bool { return &a.Migrations }))),
 	}
+}
+
+// gunicorn returns the service's gunicorn arguments, made on first use.
+func gunicorn(a *components.DjangoServiceArgs) *components.GunicornArgs {
+	if a.Gunicorn == nil {
+		a.Gunicorn = &components.GunicornArgs{}
+	}
+	return a.Gunicorn
 }
 
 // fargateCPUs lists the Fargate task CPU sizes, smallest first.

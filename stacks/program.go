@@ -20,14 +20,25 @@ func Program(ctx *pulumi.Context) error {
 	var w Wiring
 
 	netArgs := cfg.NetworkArgs()
+	// ECS Exec needs the ssmmessages (and, for its session key, kms)
+	// endpoints whenever the tasks reach AWS through endpoints: always
+	// without NAT, and with NAT too since their egress is limited to the
+	// endpoints (issue 12 item 7, issue 20 item 5).
+	netArgs.EcsExecEndpoints = cfg.Service.EcsExec && netArgs.InterfaceEndpoints != nil && *netArgs.InterfaceEndpoints
 	if w.Network, err = components.NewNetwork(ctx, name, &netArgs); err != nil {
 		return err
 	}
 	regArgs := cfg.RegistryArgs()
+	// `protect` decides whether `pulumi destroy` may empty what holds data:
+	// an unprotected (development) stack's repository and buckets are
+	// deleted with their contents, a protected one's never are.
+	protect := *cfg.Storage.Protect
+	regArgs.ForceDelete = pulumi.BoolRef(!protect)
 	if w.Registry, err = components.NewRegistry(ctx, name, &regArgs); err != nil {
 		return err
 	}
 	storageArgs := cfg.StorageArgs()
+	storageArgs.ForceDestroy = !protect
 	if w.Storage, err = components.NewStorage(ctx, name, &storageArgs); err != nil {
 		return err
 	}
@@ -51,6 +62,13 @@ func Program(ctx *pulumi.Context) error {
 	}
 	svcArgs := cfg.ServiceArgs(w)
 	svcArgs.AlarmTopicArn = topic
+	// The tasks' egress goes to the endpoints when there are any, and the
+	// service waits for them before its first task (CONTROLS.md ECS-14).
+	if sg := w.Network.EndpointSecurityGroup; sg != nil {
+		svcArgs.EndpointSecurityGroupID = sg.ID().ToStringOutput()
+	}
+	svcArgs.S3PrefixListID = w.Network.S3PrefixListID
+	svcArgs.LaunchDependencies = w.Network.LaunchDependencies()
 	svc, err := components.NewDjangoService(ctx, name, &svcArgs)
 	if err != nil {
 		return err
@@ -74,6 +92,9 @@ func Program(ctx *pulumi.Context) error {
 	ctx.Export("imageUri", w.Registry.ImageURI)
 	ctx.Export("dbEndpoint", w.Database.Endpoint)
 	ctx.Export("dbSecretArn", w.Database.MasterSecretArn)
+	ctx.Export("dbAppSecretArn", w.Database.AppSecretArn)
+	ctx.Export("dbOwnerSecretArn", w.Database.OwnerSecretArn)
+	ctx.Export("migrationRoleArn", svc.MigrationRoleArn)
 	ctx.Export("mediaBucket", w.Storage.MediaBucketName)
 	ctx.Export("vpcId", w.Network.VpcID)
 	return nil

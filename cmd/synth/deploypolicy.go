@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -66,7 +67,16 @@ func deployPolicy(program pulumi.RunFunc, args []string, stdout, stderr io.Write
 		fmt.Fprintf(stderr, "synth: %v\n", err)
 		return 1, true
 	}
-	b, err := doc.JSON()
+	// One document when it fits a role's inline policy; else a JSON array
+	// of documents, one customer-managed policy each.
+	docs, err := doc.Split()
+	var b []byte
+	if err == nil && len(docs) == 1 {
+		b, err = docs[0].JSON()
+	} else if err == nil {
+		b, err = json.MarshalIndent(docs, "", "  ")
+		b = append(b, '\n')
+	}
 	if err == nil {
 		_, err = stdout.Write(b)
 	}

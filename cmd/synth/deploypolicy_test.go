@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"go/ast"
@@ -173,7 +172,7 @@ var configs = []struct {
 }{
 	{"prod", nil},
 	{"dev", nil},
-	{"prod", []string{"domain=api.example.com", "hostedZone=example.com", "staticBucket=true", "ecsExec=true",
+	{"prod", []string{"domain=api.example.com", "hostedZone=example.com", "internalLoadBalancer=false", "ecsExec=true",
 		`corsOrigins=["https://app.example.com"]`}},
 }
 
@@ -188,7 +187,7 @@ func TestDeployPolicyCoversTheMigrationHook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"ecs:RunTask", "ecs:DescribeTasks", "logs:GetLogEvents"} {
+	for _, want := range []string{"ecs:RunTask", "ecs:DescribeTasks"} {
 		if _, ok := calls[want]; !ok {
 			t.Errorf("components call %v; the parser missed %s", calls, want)
 		}
@@ -225,7 +224,6 @@ func TestDeployPolicyCoversTheMigrationHook(t *testing.T) {
 			requests := []request{
 				{"ecs:RunTask", "arn:aws:ecs:" + region + ":" + acct + ":task-definition/" + family + ":7", map[string]string{"ecs:cluster": clusterArn}},
 				{"ecs:DescribeTasks", "arn:aws:ecs:" + region + ":" + acct + ":task/" + cluster + "/0123456789abcdef", nil},
-				{"logs:GetLogEvents", "arn:aws:logs:" + region + ":" + acct + ":log-group:" + logGroup + ":log-stream:web/web/0123456789abcdef", nil},
 			}
 			for _, role := range roles {
 				requests = append(requests, request{"iam:PassRole", "arn:aws:iam::" + acct + ":role/" + role,
@@ -258,12 +256,22 @@ func TestDeployPolicyCoversTheMigrationHook(t *testing.T) {
 func TestDeployPolicyFitsAnInlineRolePolicy(t *testing.T) {
 	for _, c := range configs {
 		doc, _ := policyFor(t, c.stack, c.overrides)
-		b, err := json.Marshal(doc)
+		docs, err := doc.Split()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := len(bytes.Join(bytes.Fields(b), nil)); n > 10240 {
-			t.Errorf("stack %s %v: the deploy policy has %d characters, want <= 10240 (split it into managed policies of 6144)", c.stack, c.overrides, n)
+		if len(docs) == 1 && docs[0].Size() > deploypolicy.InlineLimit {
+			t.Errorf("stack %s %v: one deploy policy of %d characters, want <= %d", c.stack, c.overrides, docs[0].Size(), deploypolicy.InlineLimit)
+		}
+		var kept int
+		for _, d := range docs {
+			if len(docs) > 1 && d.Size() > deploypolicy.ManagedLimit {
+				t.Errorf("stack %s %v: a managed deploy policy of %d characters, want <= %d", c.stack, c.overrides, d.Size(), deploypolicy.ManagedLimit)
+			}
+			kept += len(d.Statement)
+		}
+		if kept != len(doc.Statement) || len(docs) > 10 {
+			t.Errorf("stack %s %v: split into %d documents holding %d statements, want at most 10 holding all %d", c.stack, c.overrides, len(docs), kept, len(doc.Statement))
 		}
 		for _, st := range doc.Statement {
 			for _, a := range st.Action {

@@ -75,14 +75,15 @@ type Statement struct {
 }
 
 // HookActions are the AWS API calls the migration hook makes
-// (components.Migrator: ecs.RunTask, ecs.DescribeTasks,
-// cloudwatchlogs.GetLogEvents), plus iam:PassRole, which RunTask needs for
-// the task definition's task and execution roles.
-var HookActions = []string{"ecs:RunTask", "ecs:DescribeTasks", "logs:GetLogEvents", "iam:PassRole"}
+// (components.Migrator: ecs.RunTask, ecs.DescribeTasks; a failure names the
+// log stream instead of reading it), plus iam:PassRole, which RunTask needs
+// for the task definition's execution role and the migration role override.
+var HookActions = []string{"ecs:RunTask", "ecs:DescribeTasks", "iam:PassRole"}
 
 // PassedToServices are the services the stack's roles may be passed to:
-// ECS tasks (task, execution and migration roles) and VPC flow logs.
-var PassedToServices = []string{"ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com"}
+// ECS tasks (task, execution and migration roles), VPC flow logs and RDS
+// Enhanced Monitoring.
+var PassedToServices = []string{"ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com", "monitoring.rds.amazonaws.com"}
 
 // serviceLinkedRoles are the service-linked roles a first deploy in an
 // account may create.
@@ -138,6 +139,8 @@ var kinds = map[string]kind{
 	"elb-any":      {sid: "LoadBalancingLookupsOnAnyResource"},
 	"autoscaling":  {sid: "AutoscalingOnAnyResource"},
 	"alarm":        {sid: "Alarms", arns: arn("arn:aws:cloudwatch:{region}:{account}:alarm:{name}")},
+	"kms-any":      {sid: "KeyCreationOnAnyResource"},
+	"kms":          {sid: "Keys", arns: arn("arn:aws:kms:{region}:{account}:key/*"), fixed: true},
 	"dashboard":    {sid: "Dashboards", arns: arn("arn:aws:cloudwatch::{account}:dashboard/{name}"), global: true},
 	"sns":          {sid: "AlarmTopics", arns: arn("arn:aws:sns:{region}:{account}:{name}")},
 	"acm":          {sid: "CertificatesOnAnyResource"},
@@ -221,6 +224,13 @@ var table = map[string][]grant{
 			"AssociateKmsKey", "DisassociateKmsKey")...),
 		g("logs-any", nil, "logs:DescribeLogGroups"),
 	},
+	// A key's id is AWS's choice: its own actions name every key of the
+	// account and region.
+	"aws:kms/key:Key": {
+		g("kms-any", nil, "kms:CreateKey"),
+		g("kms", nil, "kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:EnableKeyRotation",
+			"kms:GetKeyRotationStatus", "kms:ScheduleKeyDeletion", "kms:TagResource", "kms:UntagResource", "kms:ListResourceTags"),
+	},
 	"aws:cloudwatch/dashboard:Dashboard": {g("dashboard", []string{"dashboardName"}, "cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards")},
 	"aws:sns/topic:Topic": {g("sns", name, join(prefixed("sns", "CreateTopic", "DeleteTopic", "GetTopicAttributes", "SetTopicAttributes",
 		"ListSubscriptionsByTopic"), prefixed("sns", tags...))...)},
@@ -291,6 +301,9 @@ var table = map[string][]grant{
 	"aws:secretsmanager/secret:Secret": {g("secret", name, join(prefixed("secretsmanager", "CreateSecret", "DeleteSecret",
 		"DescribeSecret", "UpdateSecret", "GetResourcePolicy", "PutResourcePolicy", "DeleteResourcePolicy"),
 		prefixed("secretsmanager", "TagResource", "UntagResource"))...)},
+	// The master secret's rotation schedule (RDS rotates it; no Lambda).
+	"aws:secretsmanager/secretRotation:SecretRotation": {g("rds-secret", nil, "secretsmanager:RotateSecret",
+		"secretsmanager:CancelRotateSecret", "secretsmanager:DescribeSecret")},
 	// The provider reads a version back with GetSecretValue: the deployer
 	// can read the secrets it writes.
 	"aws:secretsmanager/secretVersion:SecretVersion": {g("secret", nil, "secretsmanager:PutSecretValue",
@@ -427,9 +440,6 @@ func Generate(s Stack) (*Document, error) {
 			add(g("hook-watch", nil, "ecs:DescribeTasks"), nil)
 			names["hook-watch"][c] = true
 		}
-		// The log tail of a failed run: the stack's log groups (their ":*"
-		// ARNs cover the streams).
-		add(g("logs", nil, "logs:GetLogEvents"), nil)
 		if len(families) == 0 || len(clusters) == 0 || len(roles) == 0 || len(logGroups) == 0 {
 			return nil, errors.New("deploypolicy: the stack runs migrations but has no task definition, cluster, role or log group to scope them to")
 		}
@@ -596,6 +606,57 @@ func uncovered(actions []string) []string {
 }
 
 // JSON is the document as `aws iam put-role-policy` takes it, indented.
+// Limits on a policy's size, in characters without white space (IAM and
+// STS quotas, ../shared/aws-api/iam-policy-grammar.json): a role's inline
+// policies together, and one customer-managed policy.
+const (
+	InlineLimit  = 10240
+	ManagedLimit = 6144
+)
+
+// Size is the document's length as IAM counts it: white space excluded.
+func (d *Document) Size() int {
+	b, err := json.Marshal(d)
+	if err != nil {
+		panic(err) // strings, maps and slices only
+	}
+	n := 0
+	for _, c := range string(b) {
+		if c != ' ' && c != '\n' && c != '\t' && c != '\r' {
+			n++
+		}
+	}
+	return n
+}
+
+// Split returns the document itself when it fits a role's inline policy,
+// else its statements packed in order into documents that each fit a
+// customer-managed policy (a role takes up to 10 of them). A single
+// statement over the managed limit is an error naming it.
+func (d *Document) Split() ([]*Document, error) {
+	if d.Size() <= InlineLimit {
+		return []*Document{d}, nil
+	}
+	var out []*Document
+	cur := &Document{Version: d.Version}
+	for _, st := range d.Statement {
+		next := &Document{Version: d.Version, Statement: append(append([]Statement{}, cur.Statement...), st)}
+		if next.Size() <= ManagedLimit {
+			cur = next
+			continue
+		}
+		if len(cur.Statement) == 0 {
+			return nil, fmt.Errorf("deploypolicy: statement %s alone is over a managed policy's %d characters", st.Sid, ManagedLimit)
+		}
+		out = append(out, cur)
+		cur = &Document{Version: d.Version, Statement: []Statement{st}}
+		if cur.Size() > ManagedLimit {
+			return nil, fmt.Errorf("deploypolicy: statement %s alone is over a managed policy's %d characters", st.Sid, ManagedLimit)
+		}
+	}
+	return append(out, cur), nil
+}
+
 func (d *Document) JSON() ([]byte, error) {
 	b, err := json.MarshalIndent(d, "", "  ")
 	if err != nil {

@@ -5,7 +5,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"hash/crc32"
 	"math/big"
+	"path"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -104,8 +107,46 @@ func fabricate(a fabricateArgs) (string, resource.PropertyMap, error) {
 	}
 
 	switch a.typ {
-	case "awsx:ec2:Vpc":
-		return fabricateVpc(a, out)
+	case "aws:ec2/vpc:Vpc":
+		id = "vpc-" + id
+		set("arn", a.arn("ec2", "vpc/"+id))
+		set("mainRouteTableId", "rtb-"+a.hexOf("main-rtb", 17))
+		set("defaultRouteTableId", "rtb-"+a.hexOf("main-rtb", 17))
+		set("defaultSecurityGroupId", "sg-"+a.hexOf("default-sg", 17))
+		set("defaultNetworkAclId", "acl-"+a.hexOf("default-acl", 17))
+		set("dhcpOptionsId", "dopt-"+a.hexOf("dopt", 17))
+		set("ownerId", Account)
+	case "aws:ec2/subnet:Subnet":
+		id = "subnet-" + id
+		set("arn", a.arn("ec2", "subnet/"+id))
+		set("ownerId", Account)
+	case "aws:ec2/routeTable:RouteTable":
+		id = "rtb-" + id
+		set("arn", a.arn("ec2", "route-table/"+id))
+		set("ownerId", Account)
+	case "aws:ec2/routeTableAssociation:RouteTableAssociation":
+		id = "rtbassoc-" + id
+	case "aws:ec2/route:Route":
+		// The provider's id: "r-" + route table id + the hashcode (CRC-32) of
+		// the destination (terraform-provider-aws internal/service/ec2 RouteCreateID).
+		id = fmt.Sprintf("r-%s%d", a.str("routeTableId"), crc32.ChecksumIEEE([]byte(a.str("destinationCidrBlock"))))
+	case "aws:ec2/internetGateway:InternetGateway":
+		id = "igw-" + id
+		set("arn", a.arn("ec2", "internet-gateway/"+id))
+		set("ownerId", Account)
+	case "aws:ec2/eip:Eip":
+		id = "eipalloc-" + id
+		set("allocationId", id)
+		set("domain", "vpc")
+		b, _ := hex.DecodeString(a.hexOf("ip", 2))
+		ip := fmt.Sprintf("198.51.100.%d", b[0]) // RFC 5737 documentation range
+		set("publicIp", ip)
+		set("publicDns", fmt.Sprintf("ec2-%s.compute-1.amazonaws.com", strings.ReplaceAll(ip, ".", "-")))
+		set("arn", a.arn("ec2", "elastic-ip/"+id))
+	case "aws:ec2/natGateway:NatGateway":
+		id = "nat-" + id
+		set("connectivityType", "public")
+		set("networkInterfaceId", "eni-"+a.hexOf("eni", 17))
 	case "aws:ec2/securityGroup:SecurityGroup":
 		id = "sg-" + id
 		set("arn", a.arn("ec2", "security-group/"+id))
@@ -114,6 +155,9 @@ func fabricate(a fabricateArgs) (string, resource.PropertyMap, error) {
 	case "aws:ec2/vpcEndpoint:VpcEndpoint":
 		id = "vpce-" + id
 		set("arn", a.arn("ec2", "vpc-endpoint/"+id))
+		if a.str("vpcEndpointType") == "Gateway" {
+			set("prefixListId", "pl-"+a.hexOf("pl", 8))
+		}
 	case "aws:ec2/flowLog:FlowLog":
 		id = "fl-" + id
 	case "aws:cloudwatch/logGroup:LogGroup":
@@ -198,8 +242,11 @@ func fabricate(a fabricateArgs) (string, resource.PropertyMap, error) {
 		id = a.arn("secretsmanager", "secret:"+name+"-"+a.hexOf("s6", 6))
 		set("arn", id)
 	case "aws:secretsmanager/secretVersion:SecretVersion":
+		// The provider's id is "<secret ARN>|<version id>" and its arn
+		// output the secret's ARN (the Secret's id, which secretId holds).
 		id = a.str("secretId") + "|" + a.hexOf("v", 8)
 		set("versionId", a.hexOf("v", 8))
+		set("arn", a.str("secretId"))
 	case "aws:acm/certificate:Certificate":
 		id = a.arn("acm", "certificate/"+a.hexOf("cert", 32))
 		set("arn", id)
@@ -254,43 +301,11 @@ func fabricate(a fabricateArgs) (string, resource.PropertyMap, error) {
 	return id, out, nil
 }
 
-// fabricateVpc supplies the outputs of the awsx Vpc remote component, which
-// the mock must make up whole: one subnet per AZ for each tier declared in
-// subnetSpecs (all three tiers when none are declared).
-func fabricateVpc(a fabricateArgs, out resource.PropertyMap) (string, resource.PropertyMap, error) {
-	azs := int(a.num("numberOfAvailabilityZones", 3))
-	tiers := map[string]bool{}
-	if specs, ok := a.inputs["subnetSpecs"]; ok && specs.IsArray() {
-		for _, s := range specs.ArrayValue() {
-			if s.IsObject() {
-				if t, ok := s.ObjectValue()["type"]; ok && t.IsString() {
-					tiers[strings.ToLower(t.StringValue())] = true
-				}
-			}
-		}
-	} else {
-		tiers["public"], tiers["private"] = true, true
-	}
-	vpcID := "vpc-" + a.hexOf("vpc", 17)
-	subnets := func(tier string) []any {
-		ids := []any{}
-		if tiers[tier] {
-			for i := 0; i < azs; i++ {
-				ids = append(ids, "subnet-"+a.hexOf(fmt.Sprintf("%s%d", tier, i), 17))
-			}
-		}
-		return ids
-	}
-	set := func(k string, v any) { out[resource.PropertyKey(k)] = resource.NewPropertyValue(v) }
-	set("vpcId", vpcID)
-	set("publicSubnetIds", subnets("public"))
-	set("privateSubnetIds", subnets("private"))
-	set("isolatedSubnetIds", subnets("isolated"))
-	return vpcID, out, nil
-}
-
 // invoke answers the data-source calls a program makes.
-func invoke(token string, args resource.PropertyMap, region string) (resource.PropertyMap, error) {
+//
+// known are the resources data sources can see: those recorded so far and
+// Options.Existing.
+func invoke(token string, args resource.PropertyMap, region string, known []*Resource) (resource.PropertyMap, error) {
 	var v map[string]any
 	switch token {
 	case "aws:index/getRegion:getRegion":
@@ -313,16 +328,39 @@ func invoke(token string, args resource.PropertyMap, region string) (resource.Pr
 			"proxyEndpoint":      fmt.Sprintf("https://%s.dkr.ecr.%s.amazonaws.com", Account, region),
 			"authorizationToken": "QVdTOm9mZmxpbmU=", "id": region}
 	case "aws:ec2/getRouteTables:getRouteTables":
-		// The main table plus the public, private and isolated tables of an awsx VPC.
+		// The VPC's main route table and the route tables in it, as
+		// DescribeRouteTables filtered by vpc-id lists them (sorted here).
 		vpc := ""
 		if v, ok := args["vpcId"]; ok && v.IsString() {
 			vpc = v.StringValue()
 		}
 		ids := []any{}
-		for i := 0; i < 4; i++ {
-			sum := sha256.Sum256([]byte(fmt.Sprintf("%s|rtb|%d", vpc, i)))
-			ids = append(ids, "rtb-"+hex.EncodeToString(sum[:])[:17])
+		for _, r := range known {
+			switch {
+			case r.Type == typeVpc && r.ID == vpc:
+				ids = append(ids, r.Output("mainRouteTableId"))
+			case r.Type == typeRouteTable && r.InputString("vpcId") == vpc:
+				ids = append(ids, r.ID)
+			}
 		}
+		if len(ids) == 0 { // a VPC the engine did not create: four made-up tables
+			for i := 0; i < 4; i++ {
+				sum := sha256.Sum256([]byte(fmt.Sprintf("%s|rtb|%d", vpc, i)))
+				ids = append(ids, "rtb-"+hex.EncodeToString(sum[:])[:17])
+			}
+		}
+		sort.Slice(ids, func(i, j int) bool { return ids[i].(string) < ids[j].(string) })
+		v = map[string]any{"ids": ids, "id": region}
+	case "aws:ec2/getSubnets:getSubnets":
+		// The subnets that match every filter (vpc-id, availability-zone,
+		// tag:KEY; values may use * wildcards) and tags, sorted.
+		ids := []any{}
+		for _, r := range known {
+			if r.Type == typeSubnet && subnetMatches(r, Plain(args)) {
+				ids = append(ids, r.ID)
+			}
+		}
+		sort.Slice(ids, func(i, j int) bool { return ids[i].(string) < ids[j].(string) })
 		v = map[string]any{"ids": ids, "id": region}
 	case "aws:route53/getZone:getZone":
 		name := ""
@@ -331,8 +369,61 @@ func invoke(token string, args resource.PropertyMap, region string) (resource.Pr
 		}
 		v = map[string]any{"name": name + ".", "zoneId": "Z0OFFLINE" + strings.ToUpper(name[:min(4, len(name))]),
 			"id": "Z0OFFLINE"}
+	case "aws:ecr/getImage:getImage":
+		// The offline registry holds no images: every tag is new, so a
+		// program that looks one up before building builds it. ECR answers
+		// a missing tag with this error code.
+		tag := ""
+		if t, ok := args["imageTag"]; ok && t.IsString() {
+			tag = t.StringValue()
+		}
+		return nil, fmt.Errorf("reading ECR Images: ImageNotFoundException: the offline registry holds no image tagged %q", tag)
 	default:
 		return nil, fmt.Errorf("offline: no answer for invoke %s; add one to internal/offline/fabricate.go", token)
 	}
 	return resource.NewPropertyMapFromMap(v), nil
+}
+
+// subnetMatches reports whether a subnet passes a getSubnets call's filters
+// and tags (EC2 DescribeSubnets filter semantics: a filter matches when any
+// of its values does; * matches any run of characters).
+func subnetMatches(r *Resource, args map[string]any) bool {
+	field := func(name string) (string, bool) {
+		switch {
+		case name == "vpc-id":
+			return r.InputString("vpcId"), true
+		case name == "availability-zone":
+			return r.InputString("availabilityZone"), true
+		case name == "cidr-block":
+			return r.InputString("cidrBlock"), true
+		case strings.HasPrefix(name, "tag:"):
+			v, ok := r.Input("tags." + strings.TrimPrefix(name, "tag:")).(string)
+			return v, ok
+		}
+		return "", false
+	}
+	filters, _ := args["filters"].([]any)
+	for _, f := range filters {
+		fm, _ := f.(map[string]any)
+		name, _ := fm["name"].(string)
+		got, ok := field(name)
+		if !ok {
+			return false
+		}
+		hit := false
+		for _, want := range strs(fm["values"]) {
+			if ok, _ := path.Match(want, got); ok || want == got {
+				hit = true
+			}
+		}
+		if !hit {
+			return false
+		}
+	}
+	for k, want := range stringMap(args["tags"]) {
+		if got, _ := r.Input("tags." + k).(string); got != want {
+			return false
+		}
+	}
+	return true
 }

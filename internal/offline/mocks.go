@@ -15,6 +15,8 @@ import (
 // and answers with fabricated, deterministic state.
 type mocks struct {
 	project, stack, region string
+	// existing are resources that exist before the run (Options.Existing).
+	existing []*Resource
 
 	mu        sync.Mutex
 	resources []*Resource
@@ -27,6 +29,23 @@ func (m *mocks) recorded() []*Resource {
 }
 
 // urn computes the URN the engine gives a resource, as the SDK's mock monitor does.
+// known returns what data sources see: the resources recorded so far, and
+// the existing ones this run has not registered again (a resource with the
+// same URN is the same cloud resource).
+func (m *mocks) known() []*Resource {
+	out := m.recorded()
+	seen := map[string]bool{}
+	for _, r := range out {
+		seen[r.URN] = true
+	}
+	for _, r := range m.existing {
+		if !seen[r.URN] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 func (m *mocks) urn(parent, typ, name string) string {
 	parentType := tokens.Type("")
 	if p := resource.URN(parent); p != "" && p.QualifiedType() != resource.RootStackType {
@@ -76,6 +95,16 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		m.record(r)
 		return "", resource.PropertyMap{}, nil
 	}
+	if r.Type == typeAwsxVpc && r.Remote {
+		// awsx's Vpc runs in awsx's plugin; the engine creates what it would.
+		outputs, err := m.expandAwsxVpc(r)
+		if err != nil {
+			return "", nil, fmt.Errorf("offline: %s %q (as awsx v2.22.0 lays it out): %w", r.Type, r.Name, err)
+		}
+		r.ID, r.Outputs = outputs["vpcId"].StringValue(), outputs
+		m.record(r)
+		return r.ID, outputs, nil
+	}
 	id, outputs, err := fabricate(fabricateArgs{
 		urn: r.URN, typ: r.Type, name: r.Name, inputs: args.Inputs,
 		region: m.region, project: m.project, stack: m.stack, importID: args.ID,
@@ -95,7 +124,7 @@ func (m *mocks) record(r *Resource) {
 }
 
 func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	return invoke(args.Token, args.Args, m.region)
+	return invoke(args.Token, args.Args, m.region, m.known())
 }
 
 func aliasStrings(rpc *pulumirpc.RegisterResourceRequest) []string {

@@ -36,6 +36,12 @@ type Options struct {
 	// SecretKeys lists the fully qualified config keys that are secret, as
 	// `pulumi config set --secret` marks them (ctx.IsConfigSecret reports them).
 	SecretKeys []string
+	// Existing are resources that exist before the run, such as a previous
+	// run's Result.Resources: data-source reads (getSubnets, getRouteTables)
+	// see them as well as what the program creates, so a test can run a
+	// program against the cloud an earlier deployment left. They are not
+	// part of the Result.
+	Existing []*Resource
 }
 
 // Run runs program offline and returns what it registered. The error is the
@@ -48,7 +54,7 @@ func Run(program pulumi.RunFunc, opts Options) (*Result, error) {
 	if opts.Stack == "" {
 		opts.Stack = "dev"
 	}
-	m := &mocks{project: opts.Project, stack: opts.Stack, region: opts.Config["aws:region"]}
+	m := &mocks{project: opts.Project, stack: opts.Stack, region: opts.Config["aws:region"], existing: opts.Existing}
 	if m.region == "" {
 		m.region = "us-east-1"
 	}

@@ -25,6 +25,8 @@ const (
 	typeSecret         = "aws:secretsmanager/secret:Secret"
 	typeBucketV2       = "aws:s3/bucketV2:BucketV2"
 	typeBucket         = "aws:s3/bucket:Bucket"
+	typeNatGateway     = "aws:ec2/natGateway:NatGateway"
+	typeLogGroup       = "aws:cloudwatch/logGroup:LogGroup"
 )
 
 // awsx ec2.Vpc defaults, for inputs a program leaves unset.
@@ -38,8 +40,13 @@ const (
 // ```mermaid flowchart: the internet, the load balancer and its listeners,
 // the ECS service's tasks (size, count, autoscaling range) in the private
 // subnets, the database in the isolated subnets, NAT gateways and VPC
-// endpoints, and the ECR repository, secrets and buckets the tasks use. It
-// draws a node only for resources the run registered.
+// endpoints, and the ECR repository, log groups, secrets and buckets the
+// tasks use, in an "AWS services" box. It draws a node only for resources
+// the run registered, and edges along the path traffic takes: the tasks
+// reach an AWS service through its gateway or interface endpoint when the
+// run has one (both ECR endpoints for ECR), else through NAT; the database
+// directly. Declaration order keeps the request path left to right
+// (rendered with Mermaid's default layout, as GitHub does).
 func WriteMermaid(w io.Writer, res *offline.Result) error {
 	d := newDiagram(res)
 	d.build()
@@ -103,6 +110,7 @@ type diagram struct {
 	res  *offline.Result
 	ids  map[string]int
 	top  []node            // outside the VPC
+	aws  []node            // AWS services outside the VPC that the tasks reach
 	vpc  []node            // in the VPC, outside the tiers
 	tier map[string][]node // "public", "private", "isolated"
 	edge []string
@@ -156,16 +164,26 @@ func (d *diagram) link(from, arrow, label, to string) {
 	d.edge = append(d.edge, fmt.Sprintf("%s %s %s", from, arrow, to))
 }
 
+// Services outside the VPC that tasks reach, with the interface endpoint
+// services that carry each privately (ECR needs both of its endpoints).
+var serviceEndpoints = map[string][]string{
+	"ecr":     {"ecr.api", "ecr.dkr"},
+	"logs":    {"logs"},
+	"secrets": {"secretsmanager"},
+	"s3":      {"s3"},
+}
+
 func (d *diagram) build() {
 	internet := false
 	needInternet := func() string { internet = true; return "internet" }
 
 	// The network: tiers, NAT gateways, endpoints.
 	natID := ""
+	azs := 0
 	if vpcs := d.views(typeVpc); len(vpcs) > 0 {
 		v := vpcs[0]
 		d.hasVpc = true
-		azs := awsxDefaultAZs
+		azs = awsxDefaultAZs
 		if n, ok := num(v.inputs, "numberOfAvailabilityZones"); ok {
 			azs = int(n)
 		}
@@ -182,45 +200,29 @@ func (d *diagram) build() {
 		} else {
 			d.tiers["public"], d.tiers["private"] = true, true
 		}
-		strategy := v.s("natGateways.strategy")
-		if strategy == "" {
-			strategy = awsxDefaultNat
-		}
-		switch strings.ToLower(strategy) {
-		case "oneperaz":
-			natID = d.id("nat")
-			d.place("public", node{id: natID, label: fmt.Sprintf("NAT gateway × %d<br/>one per AZ", azs)})
-		case "single":
-			natID = d.id("nat")
-			d.place("public", node{id: natID, label: "NAT gateway × 1<br/>shared by all AZs"})
+	}
+	// NAT gateways: the resources when the run has them (the offline engine
+	// expands awsx's Vpc into them), else what the Vpc's strategy implies.
+	nats := len(d.views(typeNatGateway))
+	if nats == 0 && d.hasVpc {
+		strategy := strings.ToLower(d.views(typeVpc)[0].s("natGateways.strategy"))
+		switch {
+		case strategy == "" || strategy == "oneperaz":
+			nats = azs
+		case strategy == "single":
+			nats = 1
 		}
 	}
-	var iface, gateway []string
+	iface, gateway := map[string]bool{}, map[string]bool{}
 	for _, e := range d.views(typeVpcEndpoint) {
 		svc := e.s("serviceName")
 		if i := strings.Index(svc, "."+regionOf(svc)+"."); regionOf(svc) != "" && i >= 0 {
 			svc = svc[i+len(regionOf(svc))+2:]
 		}
 		if strings.EqualFold(e.s("vpcEndpointType"), "Interface") {
-			iface = append(iface, svc)
+			iface[svc] = true
 		} else {
-			gateway = append(gateway, svc)
-		}
-	}
-	sort.Strings(iface)
-	sort.Strings(gateway)
-	endpointsID, gatewayID := "", ""
-	if len(iface) > 0 {
-		endpointsID = d.id("endpoints")
-		d.place("private", node{id: endpointsID, label: "VPC interface endpoints<br/>" + strings.Join(iface, ", ")})
-	}
-	if len(gateway) > 0 {
-		gatewayID = d.id("gateway_endpoints")
-		n := node{id: gatewayID, label: "VPC gateway endpoints<br/>" + strings.Join(gateway, ", ")}
-		if d.hasVpc {
-			d.vpc = append(d.vpc, n)
-		} else {
-			d.top = append(d.top, n)
+			gateway[svc] = true
 		}
 	}
 
@@ -272,10 +274,24 @@ func (d *diagram) build() {
 		albs = append(albs, albNode{id, lb})
 	}
 
+	// NAT gateways, after the load balancers: the public column reads
+	// request path first.
+	if nats > 0 {
+		natID = d.id("nat")
+		label := fmt.Sprintf("NAT gateway × %d", nats)
+		switch {
+		case nats == 1 && azs > 1:
+			label += "<br/>shared by all AZs"
+		case nats == azs && azs > 1:
+			label += "<br/>one per AZ"
+		}
+		d.place("public", node{id: natID, label: label})
+	}
 	// ECS services and their tasks.
 	taskDefs := d.views(typeTaskDefinition)
 	targets := d.views(typeScalingTarget)
 	var services []string
+	var serviceTDs []*view
 	for _, s := range d.views(typeService) {
 		id := d.id("tasks")
 		services = append(services, id)
@@ -286,6 +302,7 @@ func (d *diagram) build() {
 				break
 			}
 		}
+		serviceTDs = append(serviceTDs, td)
 		launch := "Fargate"
 		if s.s("launchType") != "" && s.s("launchType") != "FARGATE" {
 			launch = s.s("launchType")
@@ -331,21 +348,9 @@ func (d *diagram) build() {
 				d.link(a.id, "-->", port, id)
 			}
 		}
-		if natID != "" {
-			d.link(id, "-->", "egress", natID)
-		}
-		if endpointsID != "" {
-			d.link(id, "-.->", "AWS APIs", endpointsID)
-		}
-		if gatewayID != "" {
-			d.link(id, "-.->", "", gatewayID)
-		}
-	}
-	if natID != "" {
-		d.link(natID, "-->", "", needInternet())
 	}
 
-	// Databases.
+	// Databases: straight from the tasks, inside the VPC.
 	for _, db := range d.views(typeDBInstance) {
 		id := d.id("db")
 		engine := db.s("engine")
@@ -368,13 +373,86 @@ func (d *diagram) build() {
 		}
 	}
 
-	// Outside the VPC: the image registry, secrets and buckets.
+	// The endpoints the tasks' AWS traffic takes, in the private subnets.
+	var ifaceNames, gatewayNames []string
+	for svc := range iface {
+		ifaceNames = append(ifaceNames, svc)
+	}
+	for svc := range gateway {
+		gatewayNames = append(gatewayNames, svc)
+	}
+	sort.Strings(ifaceNames)
+	sort.Strings(gatewayNames)
+	endpointsID, gatewayID := "", ""
+	if len(ifaceNames) > 0 {
+		endpointsID = d.id("endpoints")
+		d.place("private", node{id: endpointsID, label: "VPC interface endpoints<br/>" + strings.Join(ifaceNames, ", ")})
+	}
+	if len(gatewayNames) > 0 {
+		gatewayID = d.id("gateway_endpoints")
+		d.place("private", node{id: gatewayID, label: "VPC gateway endpoints<br/>" + strings.Join(gatewayNames, ", ")})
+	}
+	// via returns the node a task's traffic to an AWS service passes: the
+	// gateway or interface endpoint for it, else the NAT gateway; "" when
+	// the run has no VPC (drawn straight) or no path (none is drawn).
+	via := func(service string) (string, bool) {
+		if !d.hasVpc {
+			return "", true
+		}
+		all := len(serviceEndpoints[service]) > 0
+		for _, e := range serviceEndpoints[service] {
+			all = all && (iface[e] || gateway[e])
+		}
+		switch {
+		case all && gateway[serviceEndpoints[service][0]]:
+			return gatewayID, true
+		case all:
+			return endpointsID, true
+		case natID != "":
+			return natID, true
+		}
+		return "", false
+	}
+	linked := map[string]bool{}
+	reach := func(service, target string) {
+		hop, ok := via(service)
+		if !ok {
+			return
+		}
+		for _, s := range services {
+			if hop == "" {
+				d.link(s, "-.->", "", target)
+				continue
+			}
+			if hop != natID && !linked[s+hop] {
+				d.link(s, "-.->", "", hop)
+				linked[s+hop] = true
+			}
+		}
+		if hop != "" {
+			d.link(hop, "-.->", "", target)
+		}
+	}
+
+	// Outside the VPC: the image registry, logs, secrets and buckets.
 	for _, repo := range d.views(typeRepository) {
 		id := d.id("ecr")
-		d.top = append(d.top, node{id: id, label: "ECR repository<br/>" + repo.r.Name})
-		for _, s := range services {
-			d.link(id, "-->", "image", s)
+		d.aws = append(d.aws, node{id: id, label: "ECR repository<br/>" + repo.r.Name})
+		reach("ecr", id)
+	}
+	var groups []string
+	for _, g := range d.views(typeLogGroup) {
+		for _, td := range serviceTDs {
+			if td != nil && td.mentions(g) {
+				groups = append(groups, g.r.Name)
+				break
+			}
 		}
+	}
+	if len(groups) > 0 {
+		id := d.id("logs")
+		d.aws = append(d.aws, node{id: id, label: "CloudWatch Logs<br/>" + strings.Join(groups, "<br/>")})
+		reach("logs", id)
 	}
 	var secrets []string
 	for _, s := range d.views(typeSecret) {
@@ -387,26 +465,38 @@ func (d *diagram) build() {
 	}
 	if len(secrets) > 0 {
 		id := d.id("secrets")
-		d.top = append(d.top, node{id: id, label: "Secrets Manager<br/>" + strings.Join(secrets, "<br/>")})
-		for _, s := range services {
-			d.link(id, "-->", "secrets", s)
-		}
+		d.aws = append(d.aws, node{id: id, label: "Secrets Manager<br/>" + strings.Join(secrets, "<br/>")})
+		reach("secrets", id)
 	}
+	var albLogs []func()
 	for _, b := range d.views(typeBucketV2, typeBucket) {
 		id := d.id("bucket")
-		d.top = append(d.top, node{id: id, label: "S3 bucket<br/>" + b.r.Name, shape: "db"})
+		d.aws = append(d.aws, node{id: id, label: "S3 bucket<br/>" + b.r.Name, shape: "db"})
 		logs := false
 		for _, a := range albs {
 			if a.v.mentions(b) {
-				d.link(a.id, "-.->", "access logs", id)
+				albLogs = append(albLogs, func() { d.link(a.id, "-.->", "access logs", id) })
 				logs = true
 			}
 		}
 		if !logs {
-			for _, s := range services {
-				d.link(s, "-->", "objects", id)
-			}
+			reach("s3", id)
 		}
+	}
+	for _, f := range albLogs {
+		f()
+	}
+	// What still leaves the VPC goes through NAT; declared last, so the
+	// layout keeps the request path left to right.
+	if natID != "" {
+		for _, s := range services {
+			d.link(s, "-->", "egress", natID)
+		}
+		d.link(natID, "-->", "", needInternet())
+	}
+	if !d.hasVpc {
+		d.top = append(d.top, d.aws...)
+		d.aws = nil
 	}
 	if internet {
 		d.top = append([]node{{id: "internet", label: "Internet", shape: "circle"}}, d.top...)
@@ -498,6 +588,13 @@ func (d *diagram) String() string {
 			b.WriteString("        end\n")
 		}
 		for _, n := range d.vpc {
+			fmt.Fprintf(&b, "        %s\n", n)
+		}
+		b.WriteString("    end\n")
+	}
+	if len(d.aws) > 0 {
+		b.WriteString("    subgraph aws[\"AWS services\"]\n")
+		for _, n := range d.aws {
 			fmt.Fprintf(&b, "        %s\n", n)
 		}
 		b.WriteString("    end\n")

@@ -109,8 +109,8 @@ func TestComponentNameLimits(t *testing.T) {
 			_, err := components.NewRegistry(ctx, name, &components.RegistryArgs{Image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1"})
 			return err
 		}},
-		{"Storage", base("s3_bucket_name", "static"), func(ctx *pulumi.Context, name string) error {
-			_, err := components.NewStorage(ctx, name, &components.StorageArgs{StaticBucket: true})
+		{"Storage", base("s3_bucket_name", "media"), func(ctx *pulumi.Context, name string) error {
+			_, err := components.NewStorage(ctx, name, &components.StorageArgs{})
 			return err
 		}},
 		// The instance identifier is set explicitly, "<name>-db-<8 hex>", so
@@ -169,7 +169,9 @@ func serviceArgs() components.DjangoServiceArgs {
 		DatabaseHost:            pulumi.String("db.example.internal"),
 		DatabasePort:            pulumi.Int(5432),
 		DatabaseName:            pulumi.String("app"),
-		DatabaseSecretArn:       pulumi.String("arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1-AbCdEf"),
+		DatabaseAppSecretArn:    pulumi.String("arn:aws:secretsmanager:us-east-1:123456789012:secret:app-credentials-AbCdEf"),
+		DatabaseOwnerSecretArn:  pulumi.String("arn:aws:secretsmanager:us-east-1:123456789012:secret:owner-credentials-AbCdEf"),
+		DatabaseMasterSecretArn: pulumi.String("arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1-AbCdEf"),
 		DatabaseSecurityGroupID: pulumi.String("sg-0db"),
 		MediaBucketName:         pulumi.String("media-bucket"),
 		TaskPolicyJSON:          pulumi.String(`{"Version":"2012-10-17","Statement":[]}`),

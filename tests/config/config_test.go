@@ -525,7 +525,7 @@ func TestStrictReading(t *testing.T) {
 		{"blank string", map[string]string{"djangofargate:natGateways": "  "}, []string{"djangofargate:natGateways:", "empty value", `"OnePerAz"`}},
 		{"empty integer", map[string]string{"djangofargate:idleTimeout": ""}, []string{"djangofargate:idleTimeout:", "empty value", "1 to 4000"}},
 		{"empty boolean", map[string]string{"djangofargate:spot": ""}, []string{"djangofargate:spot:", "empty value", "true or false"}},
-		{"boolean True", map[string]string{"djangofargate:staticBucket": "True"}, []string{"djangofargate:staticBucket:", `"True"`, "true or false"}},
+		{"boolean True", map[string]string{"djangofargate:ecsExec": "True"}, []string{"djangofargate:ecsExec:", `"True"`, "true or false"}},
 		{"boolean 1", map[string]string{"djangofargate:ecsExec": "1"}, []string{"djangofargate:ecsExec:", `"1"`, "true or false"}},
 		{"boolean yes", map[string]string{"djangofargate:flowLogs": "yes"}, []string{"djangofargate:flowLogs:", `"yes"`}},
 		{"integer with spaces", map[string]string{"djangofargate:azCount": " 3"}, []string{"djangofargate:azCount:", `" 3"`, "whole number"}},

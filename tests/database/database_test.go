@@ -228,7 +228,9 @@ func TestDatabaseSecurityGroupWithoutAllowedGroups(t *testing.T) {
 }
 
 // TestDatabaseParameterGroup protects RDS-7 (rds.force_ssl=1), slow-query
-// logging, and the family derived from the engine version.
+// logging without bind parameters (issue 20.5: log_parameter_max_length
+// and log_parameter_max_length_on_error 0, PostgreSQL 13+, so the oldest
+// major allowed has them), and the family derived from the engine version.
 func TestDatabaseParameterGroup(t *testing.T) {
 	cases := []struct {
 		version, family string
@@ -250,7 +252,8 @@ func TestDatabaseParameterGroup(t *testing.T) {
 				m := p.(map[string]any)
 				params[m["name"].(string)] = m["value"]
 			}
-			want := map[string]any{"rds.force_ssl": "1", "log_min_duration_statement": "1000"}
+			want := map[string]any{"rds.force_ssl": "1", "log_min_duration_statement": "1000",
+				"log_parameter_max_length": "0", "log_parameter_max_length_on_error": "0"}
 			if !reflect.DeepEqual(params, want) {
 				t.Errorf("parameters: got %v, want %v", params, want)
 			}
@@ -330,6 +333,10 @@ func TestDatabaseOutputs(t *testing.T) {
 		"username":        "django",
 		"masterSecretArn": secret,
 		"securityGroupId": sg.ID,
+		"appSecretArn":    res.Named(dbName + "-app-credentials").Output("arn"),
+		"ownerSecretArn":  res.Named(dbName + "-owner-credentials").Output("arn"),
+		"appRole":         "app",
+		"ownerRole":       "app_owner",
 	}
 	for k, w := range want {
 		got := res.Exports[k]

@@ -299,7 +299,7 @@ func TestThresholdValidation(t *testing.T) {
 			th.LatencyP99Seconds = 601
 		}
 		args := validServiceArgs()
-		args.AlarmThresholds = th
+		args.AlarmThresholds = &th
 		err := args.Validate()
 		if err == nil || !strings.Contains(err.Error(), "alarmThresholds: "+bad.message) {
 			t.Errorf("thresholds %+v: got %v, want %q", th, err, "alarmThresholds: "+bad.message)
@@ -311,15 +311,17 @@ func TestThresholdValidation(t *testing.T) {
 // set to a fake.
 func validServiceArgs() components.DjangoServiceArgs {
 	return components.DjangoServiceArgs{
-		VpcID:             pulumi.String("vpc-0abc"),
-		PublicSubnetIDs:   pulumi.ToStringArray([]string{"subnet-pub-a", "subnet-pub-b"}),
-		PrivateSubnetIDs:  pulumi.ToStringArray([]string{"subnet-priv-a", "subnet-priv-b"}),
-		ImageURI:          pulumi.String("123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:" + strings.Repeat("a", 64)),
-		RepositoryArn:     pulumi.String("arn:aws:ecr:us-east-1:123456789012:repository/app"),
-		DatabaseHost:      pulumi.String("db.example.internal"),
-		DatabasePort:      pulumi.Int(5432),
-		DatabaseName:      pulumi.String("app"),
-		DatabaseSecretArn: pulumi.String("arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1-AbCdEf"),
-		TaskPolicyJSON:    pulumi.String(`{"Version":"2012-10-17","Statement":[]}`),
+		VpcID:                   pulumi.String("vpc-0abc"),
+		PublicSubnetIDs:         pulumi.ToStringArray([]string{"subnet-pub-a", "subnet-pub-b"}),
+		PrivateSubnetIDs:        pulumi.ToStringArray([]string{"subnet-priv-a", "subnet-priv-b"}),
+		ImageURI:                pulumi.String("123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:" + strings.Repeat("a", 64)),
+		RepositoryArn:           pulumi.String("arn:aws:ecr:us-east-1:123456789012:repository/app"),
+		DatabaseHost:            pulumi.String("db.example.internal"),
+		DatabasePort:            pulumi.Int(5432),
+		DatabaseName:            pulumi.String("app"),
+		DatabaseAppSecretArn:    pulumi.String("arn:aws:secretsmanager:us-east-1:123456789012:secret:app-AbCdEf"),
+		DatabaseOwnerSecretArn:  pulumi.String("arn:aws:secretsmanager:us-east-1:123456789012:secret:owner-AbCdEf"),
+		DatabaseMasterSecretArn: pulumi.String("arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1-AbCdEf"),
+		TaskPolicyJSON:          pulumi.String(`{"Version":"2012-10-17","Statement":[]}`),
 	}
 }

@@ -106,6 +106,13 @@ var attacks = []checkCase{
 		d.add(tSecretPolicy, "secret-policy", "secret-policy", map[string]any{"secretArn": secretArn, "policy": policyDoc(map[string]any{
 			"Sid": "Public", "Effect": "Allow", "Principal": map[string]any{"AWS": "*"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"})}, nil)
 	}, policy.Fail},
+	{"RES-1", "a key letting CloudWatch Logs use it for another account's log groups", func(t *testing.T, d *doc) {
+		d.add("aws:kms/key:Key", "logs-key", "logs-key", map[string]any{"policy": policyDoc(map[string]any{
+			"Sid": "Logs", "Effect": "Allow", "Principal": map[string]any{"Service": "logs.us-east-1.amazonaws.com"},
+			"Action": []any{"kms:Decrypt*", "kms:GenerateDataKey*"}, "Resource": "*",
+			"Condition": map[string]any{"ArnLike": map[string]any{
+				"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:" + foreignAcct + ":log-group:*"}}})}, nil)
+	}, policy.Fail},
 	{"ECS-16", "a database URL with a password in environment", env("DATABASE_URL", "postgres://django:hunter2@db.example.internal:5432/app"), policy.Fail},
 	{"ECS-16", "an AWS access key id in environment", env("UPLOAD_CONFIG", "key=AKIAIOSFODNN7EXAMPLE"), policy.Fail},
 	{"ECS-16", "Django debug on", env("DJANGO_DEBUG", "true"), policy.Fail},

@@ -13,11 +13,15 @@ import (
 )
 
 const (
-	dbSecretArn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1234-AbCdEf"
-	repoArn     = "arn:aws:ecr:us-east-1:123456789012:repository/app"
-	dbSG        = "sg-0db0000000000000"
-	image       = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-	mediaPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::media/*"]}]}`
+	// masterSecretArn is the RDS-managed master secret; appSecretArn and
+	// ownerSecretArn the Database component's role secrets.
+	masterSecretArn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1234-AbCdEf"
+	appSecretArn    = "arn:aws:secretsmanager:us-east-1:123456789012:secret:web-app-credentials-1a2b3c4-GhIjKl"
+	ownerSecretArn  = "arn:aws:secretsmanager:us-east-1:123456789012:secret:web-owner-credentials-5d6e7f8-MnOpQr"
+	repoArn         = "arn:aws:ecr:us-east-1:123456789012:repository/app"
+	dbSG            = "sg-0db0000000000000"
+	image           = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	mediaPolicy     = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::media/*"]}]}`
 )
 
 // baseArgs are valid arguments with every required input set to a fake.
@@ -31,7 +35,9 @@ func baseArgs() components.DjangoServiceArgs {
 		DatabaseHost:            pulumi.String("db.example.internal"),
 		DatabasePort:            pulumi.Int(5432),
 		DatabaseName:            pulumi.String("app"),
-		DatabaseSecretArn:       pulumi.String(dbSecretArn),
+		DatabaseAppSecretArn:    pulumi.String(appSecretArn),
+		DatabaseOwnerSecretArn:  pulumi.String(ownerSecretArn),
+		DatabaseMasterSecretArn: pulumi.String(masterSecretArn),
 		DatabaseSecurityGroupID: pulumi.String(dbSG),
 		MediaBucketName:         pulumi.String("media-bucket"),
 		TaskPolicyJSON:          pulumi.String(mediaPolicy),
@@ -95,4 +101,30 @@ func policy(t *testing.T, doc string) components.PolicyDocument {
 		t.Fatalf("policy %q: %v", doc, err)
 	}
 	return p
+}
+
+// dependsOn returns every URN the resource with that URN waits for before
+// the engine creates or updates it: its dependencies and property
+// dependencies, followed transitively (the engine orders steps this way).
+func dependsOn(res *offline.Result, urn string) map[string]bool {
+	seen := map[string]bool{}
+	stack := []string{urn}
+	for len(stack) > 0 {
+		r := res.ByURN(stack[len(stack)-1])
+		stack = stack[:len(stack)-1]
+		if r == nil {
+			continue
+		}
+		deps := append([]string(nil), r.Dependencies...)
+		for _, d := range r.PropertyDependencies {
+			deps = append(deps, d...)
+		}
+		for _, d := range deps {
+			if !seen[d] {
+				seen[d] = true
+				stack = append(stack, d)
+			}
+		}
+	}
+	return seen
 }

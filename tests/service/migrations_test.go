@@ -3,14 +3,13 @@ package service_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	logtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/djangofargate/djangofargate/components"
@@ -59,28 +58,26 @@ func (f *fakeECS) DescribeTasks(_ context.Context, in *ecs.DescribeTasksInput, _
 	}}}, nil
 }
 
-// fakeLogs returns fixed log lines and remembers the stream asked for.
-type fakeLogs struct{ stream string }
-
-func (f *fakeLogs) GetLogEvents(_ context.Context, in *cloudwatchlogs.GetLogEventsInput, _ ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.GetLogEventsOutput, error) {
-	f.stream = awssdk.ToString(in.LogGroupName) + "/" + awssdk.ToString(in.LogStreamName)
-	return &cloudwatchlogs.GetLogEventsOutput{Events: []logtypes.OutputLogEvent{
-		{Message: awssdk.String("Applying notes.0002_add_title...")},
-		{Message: awssdk.String("django.db.utils.ProgrammingError: column \"title\" already exists")},
-	}}, nil
-}
+const migrationRole = "arn:aws:iam::123456789012:role/web-migration-role-0123abc"
 
 var task = components.MigrationTask{
 	Cluster: "arn:aws:ecs:us-east-1:123456789012:cluster/c", TaskDefinition: "arn:aws:ecs:us-east-1:123456789012:task-definition/web:7",
 	Subnets: []string{"subnet-a", "subnet-b"}, SecurityGroups: []string{"sg-task"}, LogGroup: "web-logs", Container: "web",
-	Command: components.DefaultMigrateCommand(),
+	Command: components.DefaultMigrateCommand(), TaskRoleArn: migrationRole,
+	Environment: map[string]string{"DB_SECRET_ARN": ownerSecretArn, "DB_ADMIN_SECRET_ARN": masterSecretArn, "DB_APP_SECRET_ARN": appSecretArn},
 }
+
+// wantMigrateCommand is the contract's command (CONTRACT-db.md): provision
+// the roles as the master, then migrate as the owner, its exit code the task's.
+var wantMigrateCommand = []string{"sh", "-c", "python manage.py provision_db_roles && exec python manage.py migrate --noinput"}
 
 func code(c int32) *int32 { return &c }
 
 // TestMigrator checks that migrations run the new task definition with the
-// migrate command in the service's network, and that a failure reports the
-// exit code and the log tail.
+// migrate command, the migration role and the owner's credentials in the
+// service's network, and that a failure reports the exit code, the stop
+// reason and where the log is, but not the log itself (issue 20.5: the
+// migration's output may hold row data).
 func TestMigrator(t *testing.T) {
 	cases := []struct {
 		name    string
@@ -88,8 +85,8 @@ func TestMigrator(t *testing.T) {
 		wantErr string // "" means success
 	}{
 		{"success", &fakeECS{pollsToStop: 3, exitCode: code(0)}, ""},
-		{"migration fails", &fakeECS{pollsToStop: 2, exitCode: code(1)}, "migrations failed: task 0123abcd exit code 1"},
-		{"image does not pull", &fakeECS{pollsToStop: 1, reason: "CannotPullContainerError: pull access denied"}, "exit code none (CannotPullContainerError: pull access denied)"},
+		{"migration fails", &fakeECS{pollsToStop: 2, exitCode: code(1), reason: "Essential container in task exited"}, "migrations failed: task 0123abcd exit code 1"},
+		{"image does not pull", &fakeECS{pollsToStop: 1, reason: "CannotPullContainerError: pull access denied"}, "exit code none; stopped: CannotPullContainerError: pull access denied"},
 		{"no web container", &fakeECS{pollsToStop: 1, container: "sidecar", exitCode: code(0), reason: "Essential container exited"}, `stopped without a "web" container`},
 		{"run fails", &fakeECS{runErr: errors.New("AccessDeniedException")}, "migrations: start task: AccessDeniedException"},
 		{"no capacity", &fakeECS{failures: []ecstypes.Failure{{Arn: awssdk.String("arn:x"), Reason: awssdk.String("RESOURCE:ENI")}}}, "task did not start: arn:x: RESOURCE:ENI"},
@@ -97,8 +94,7 @@ func TestMigrator(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			logs := &fakeLogs{}
-			m := &components.Migrator{ECS: tc.ecs, Logs: logs, Poll: time.Millisecond, Timeout: 50 * time.Millisecond}
+			m := &components.Migrator{ECS: tc.ecs, Poll: time.Millisecond, Timeout: 50 * time.Millisecond}
 			err := m.Run(context.Background(), task)
 			if tc.wantErr == "" {
 				if err != nil {
@@ -115,13 +111,37 @@ func TestMigrator(t *testing.T) {
 			if !slices.Equal(vpc.Subnets, task.Subnets) || !slices.Equal(vpc.SecurityGroups, task.SecurityGroups) || vpc.AssignPublicIp != ecstypes.AssignPublicIpDisabled {
 				t.Errorf("network: got %+v, want the service's subnets and security groups, no public IP", vpc)
 			}
+			if got := awssdk.ToString(in.Overrides.TaskRoleArn); got != migrationRole {
+				t.Errorf("taskRoleArn override: got %q, want the migration role %q", got, migrationRole)
+			}
 			o := in.Overrides.ContainerOverrides[0]
-			if awssdk.ToString(o.Name) != "web" || !slices.Equal(o.Command, []string{"python", "manage.py", "migrate", "--noinput"}) {
-				t.Errorf("override: got %s %v, want web running manage.py migrate", awssdk.ToString(o.Name), o.Command)
+			if awssdk.ToString(o.Name) != "web" || !slices.Equal(o.Command, wantMigrateCommand) {
+				t.Errorf("override: got %s %v, want web running %v", awssdk.ToString(o.Name), o.Command, wantMigrateCommand)
+			}
+			var env []string
+			for _, kv := range o.Environment {
+				env = append(env, awssdk.ToString(kv.Name)+"="+awssdk.ToString(kv.Value))
+			}
+			wantEnv := []string{"DB_ADMIN_SECRET_ARN=" + masterSecretArn, "DB_APP_SECRET_ARN=" + appSecretArn, "DB_SECRET_ARN=" + ownerSecretArn}
+			if !slices.Equal(env, wantEnv) {
+				t.Errorf("environment override: got %v, want %v", env, wantEnv)
 			}
 			if tc.name == "migration fails" {
-				if !strings.Contains(err.Error(), `column "title" already exists`) || logs.stream != "web-logs/web/web/0123abcd" {
-					t.Errorf("failure: got %v from stream %q, want the log tail of web-logs/web/web/0123abcd", err, logs.stream)
+				// The error names the log stream and how to read it, never
+				// its lines: migration output may hold row data, and the
+				// deploy output lands in CI logs (issue 20.5).
+				for _, want := range []string{
+					"exit code 1",
+					"stopped: Essential container in task exited",
+					"log group web-logs, stream web/web/0123abcd",
+					"aws logs get-log-events --region us-east-1 --log-group-name web-logs --log-stream-name web/web/0123abcd",
+				} {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("failure: got %q, want it to contain %q", err, want)
+					}
+				}
+				if strings.Contains(err.Error(), "already exists") || strings.Contains(err.Error(), "Applying") {
+					t.Errorf("failure: got %q, which copies the task's log lines; want only the stream's name", err)
 				}
 			}
 		})
@@ -129,8 +149,9 @@ func TestMigrator(t *testing.T) {
 }
 
 // TestMigrationTaskFromInputs checks that the hook reads the new task
-// definition and network from the service's inputs, and skips updates that
-// do not change the task definition.
+// definition and network from the service's inputs, adds the migration role
+// and the database secrets under the contract's names, and skips updates
+// that do not change the task definition.
 func TestMigrationTaskFromInputs(t *testing.T) {
 	inputs := func(td string) resource.PropertyMap {
 		return resource.NewPropertyMapFromMap(map[string]any{
@@ -148,15 +169,22 @@ func TestMigrationTaskFromInputs(t *testing.T) {
 		{"new image", inputs("arn:aws:ecs:us-east-1:123456789012:task-definition/web:6"), inputs(task.TaskDefinition), true, false},
 		{"unchanged task definition", inputs(task.TaskDefinition), inputs(task.TaskDefinition), false, false},
 		{"missing inputs", nil, resource.PropertyMap{}, false, true},
+		{"missing role", nil, inputs(task.TaskDefinition), false, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, run, err := components.MigrationTaskFromInputs(tc.new, tc.old, "web-logs")
+			s := components.MigrationSettings{LogGroup: "web-logs", RoleArn: migrationRole, OwnerSecretArn: ownerSecretArn,
+				MasterSecretArn: masterSecretArn, AppSecretArn: appSecretArn, Command: components.DefaultMigrateCommand()}
+			if tc.name == "missing role" {
+				s.RoleArn = ""
+			}
+			got, run, err := components.MigrationTaskFromInputs(tc.new, tc.old, s)
 			if run != tc.wantRun || (err != nil) != tc.wantErr {
 				t.Fatalf("got run %v err %v, want run %v err %v", run, err, tc.wantRun, tc.wantErr)
 			}
 			if run && (got.TaskDefinition != task.TaskDefinition || !slices.Equal(got.Subnets, task.Subnets) ||
-				!slices.Equal(got.SecurityGroups, task.SecurityGroups) || got.LogGroup != "web-logs" || got.Container != "web") {
+				!slices.Equal(got.SecurityGroups, task.SecurityGroups) || got.LogGroup != "web-logs" || got.Container != "web" ||
+				got.TaskRoleArn != migrationRole || !maps.Equal(got.Environment, task.Environment) || !slices.Equal(got.Command, wantMigrateCommand)) {
 				t.Errorf("task: got %+v, want %+v", got, task)
 			}
 		})

@@ -53,8 +53,8 @@ func TestContainerDefinition(t *testing.T) {
 	}
 	hc := c["healthCheck"].(map[string]any)
 	cmd := fmt.Sprint(hc["command"])
-	if !strings.HasPrefix(cmd, "[CMD ") || !strings.Contains(cmd, "http://127.0.0.1:8000/healthz") {
-		t.Errorf("healthCheck.command: got %s, want a CMD calling http://127.0.0.1:8000/healthz", cmd)
+	if !strings.HasPrefix(cmd, "[CMD ") || !strings.Contains(cmd, "http://127.0.0.1:8000/livez") {
+		t.Errorf("healthCheck.command: got %s, want a CMD calling http://127.0.0.1:8000/livez", cmd)
 	}
 	// Ranges from the ECS API model (aws-api/ecs-task-definition.json).
 	for field, r := range map[string][2]float64{"interval": {5, 300}, "timeout": {2, 60}, "retries": {1, 10}, "startPeriod": {0, 300}} {
@@ -70,8 +70,11 @@ func TestContainerDefinition(t *testing.T) {
 	wantEnv := map[string]string{
 		"DJANGO_SETTINGS_MODULE": "config.settings", "DB_HOST": "db.example.internal", "DB_PORT": "5432",
 		"DB_NAME": "app", "AWS_STORAGE_BUCKET_NAME": "media-bucket", "AWS_S3_REGION_NAME": "us-east-1",
-		"HEALTH_CHECK_PATH": "/healthz", "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "2",
+		"HEALTH_CHECK_PATH": "/livez", "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "2",
 		"GUNICORN_TIMEOUT": "60", "GUNICORN_KEEPALIVE": "75", "GUNICORN_GRACEFUL_TIMEOUT": "25",
+		// The app reads its credentials from this secret, in this region,
+		// when it connects (RDS-11): an ARN, not a secret.
+		"DB_SECRET_ARN": appSecretArn, "AWS_REGION": "us-east-1",
 	}
 	for k, want := range wantEnv {
 		if env[k] != want {
@@ -86,16 +89,19 @@ func TestContainerDefinition(t *testing.T) {
 	if len(env) != len(wantEnv)+2 {
 		t.Errorf("environment: got %d variables %v, want %d", len(env), env, len(wantEnv)+2)
 	}
-	for k := range env {
+	for k, v := range env {
+		if k == "DB_SECRET_ARN" && strings.HasPrefix(v, "arn:aws:secretsmanager:") {
+			continue // a reference the app resolves with its role, not a value
+		}
 		if strings.Contains(k, "SECRET") || strings.Contains(k, "PASSWORD") {
 			t.Errorf("environment holds a secret-like name %s (ECS-4)", k)
 		}
 	}
+	// The database credentials are no longer injected at start: a task
+	// would keep a rotated-out password until it restarts.
 	secrets := envOf(c, "secrets")
 	wantSecrets := map[string]string{
 		"DJANGO_SECRET_KEY": secret.Output("arn").(string),
-		"DB_USER":           dbSecretArn + ":username::",
-		"DB_PASSWORD":       dbSecretArn + ":password::",
 	}
 	if fmt.Sprint(secrets) != fmt.Sprint(wantSecrets) {
 		t.Errorf("secrets: got %v, want %v", secrets, wantSecrets)
@@ -252,8 +258,11 @@ func TestListeners(t *testing.T) {
 				if certArn := l.InputString("certificateArn"); (!tc.issued && certArn != cert) || certArn == "" {
 					t.Errorf("443 certificate: got %q", certArn)
 				}
-				if l.Input("defaultActions.0.type") != "forward" {
-					t.Errorf("443 action: got %v, want forward", l.Input("defaultActions.0.type"))
+				// With a domain, other hosts get a fixed 421 and a rule
+				// forwards the domain (TestUnknownHostsAnswer421).
+				want443 := map[bool]string{true: "fixed-response", false: "forward"}[tc.issued]
+				if l.Input("defaultActions.0.type") != want443 {
+					t.Errorf("443 action: got %v, want %s", l.Input("defaultActions.0.type"), want443)
 				}
 			}
 			if got := len(res.ByType("aws:acm/certificate:Certificate")); got != map[bool]int{true: 1}[tc.issued] {
@@ -291,7 +300,7 @@ func TestLoadBalancer(t *testing.T) {
 		"subnets":                  {fmt.Sprint(alb.Input("subnets")), "[subnet-pub-a subnet-pub-b]"},
 		"tg.targetType":            {tg.Input("targetType"), "ip"},
 		"tg.port":                  {tg.Input("port"), float64(8000)},
-		"tg.healthCheck.path":      {tg.Input("healthCheck.path"), "/healthz"},
+		"tg.healthCheck.path":      {tg.Input("healthCheck.path"), "/livez"},
 		"tg.healthCheck.matcher":   {tg.Input("healthCheck.matcher"), "200"},
 		"tg.healthCheck.interval":  {tg.Input("healthCheck.interval"), float64(15)},
 		"tg.healthCheck.timeout":   {tg.Input("healthCheck.timeout"), float64(5)},

@@ -31,8 +31,13 @@ func TestExports(t *testing.T) {
 				"imageUri":      testutil.One(t, res, "docker:index/image:Image").Output("repoDigest"),
 				"dbEndpoint":    db.Output("endpoint"),
 				"dbSecretArn":   db.Output("masterUserSecrets.0.secretArn"),
-				"mediaBucket":   media.Output("bucket"),
-				"vpcId":         testutil.One(t, res, "awsx:ec2:Vpc").Output("vpcId"),
+				// The role secrets and the role the deployer must be
+				// allowed to pass (iam:PassRole) for the migration task.
+				"dbAppSecretArn":   res.Named("djangofargate-app-credentials").Output("arn"),
+				"dbOwnerSecretArn": res.Named("djangofargate-owner-credentials").Output("arn"),
+				"migrationRoleArn": res.Named("djangofargate-migration-role").Output("arn"),
+				"mediaBucket":      media.Output("bucket"),
+				"vpcId":            testutil.One(t, res, "awsx:ec2:Vpc").Output("vpcId"),
 			}
 			if stack == "prod" { // alarms on: the topic people subscribe to
 				want["alarmTopicArn"] = testutil.One(t, res, "aws:sns/topic:Topic").Output("arn")
@@ -100,6 +105,60 @@ func TestWiring(t *testing.T) {
 	}
 	if got := testutil.One(t, res, "docker:index/image:Image").Input("build.platform"); got != "linux/amd64" {
 		t.Errorf("image platform: got %v, want linux/amd64", got)
+	}
+}
+
+// TestDatabaseCredentialWiring checks RDS-11/RDS-12 across the stack: the
+// web container connects with the Database's app secret, named by ARN in
+// its environment; only the task role's policy names it; the migration
+// role reads the owner, app and master secrets of this stack's Database.
+func TestDatabaseCredentialWiring(t *testing.T) {
+	for _, stack := range []string{"prod", "dev"} {
+		t.Run(stack, func(t *testing.T) {
+			res := testutil.MustRunStack(t, stack, nil)
+			app := res.Named("djangofargate-app-credentials").Output("arn")
+			owner := res.Named("djangofargate-owner-credentials").Output("arn")
+			master := testutil.One(t, res, "aws:rds/instance:Instance").Output("masterUserSecrets.0.secretArn")
+			var defs []struct {
+				Environment, Secrets []map[string]string
+			}
+			td := testutil.One(t, res, "aws:ecs/taskDefinition:TaskDefinition")
+			if err := json.Unmarshal([]byte(td.InputString("containerDefinitions")), &defs); err != nil {
+				t.Fatal(err)
+			}
+			env := map[string]string{}
+			for _, e := range defs[0].Environment {
+				env[e["name"]] = e["value"]
+			}
+			if env["DB_SECRET_ARN"] != app || env["AWS_REGION"] != "us-east-1" {
+				t.Errorf("environment: got DB_SECRET_ARN %q, AWS_REGION %q; want the app secret %v and us-east-1", env["DB_SECRET_ARN"], env["AWS_REGION"], app)
+			}
+			for _, s := range defs[0].Secrets {
+				if s["name"] != "DJANGO_SECRET_KEY" {
+					t.Errorf("secrets: got %s from %s, want only DJANGO_SECRET_KEY", s["name"], s["valueFrom"])
+				}
+			}
+			wantPolicies := map[string]string{
+				"djangofargate-db-secret-policy": fmt.Sprintf("[%s]", app),
+				"djangofargate-migration-policy": fmt.Sprintf("[%s %s %s]", owner, app, master),
+			}
+			for name, want := range wantPolicies {
+				var doc struct {
+					Statement []struct{ Action, Resource []string }
+				}
+				if err := json.Unmarshal([]byte(res.Named(name).InputString("policy")), &doc); err != nil {
+					t.Fatal(err)
+				}
+				if len(doc.Statement) != 1 || fmt.Sprint(doc.Statement[0].Action) != "[secretsmanager:GetSecretValue]" || fmt.Sprint(doc.Statement[0].Resource) != want {
+					t.Errorf("%s: got %+v, want GetSecretValue on %s", name, doc.Statement, want)
+				}
+			}
+			for _, p := range res.ByType("aws:iam/rolePolicy:RolePolicy") {
+				if _, ok := wantPolicies[p.Name]; !ok && strings.Contains(p.InputString("policy"), fmt.Sprint(master)) {
+					t.Errorf("%s names the master secret; only the migration role may read it", p.Name)
+				}
+			}
+		})
 	}
 }
 

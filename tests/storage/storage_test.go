@@ -63,11 +63,11 @@ var (
 	yes = pulumi.BoolRef(true)
 )
 
-// all turns on every bucket.
-var all = components.StorageArgs{StaticBucket: true}
+// all turns on every bucket (media and access logs, the defaults).
+var all = components.StorageArgs{}
 
 // roles are the bucket roles and the logical names of their buckets.
-var roles = map[string]string{"media": name + "-media", "static": name + "-static", "logs": name + "-logs"}
+var roles = map[string]string{"media": name + "-media", "logs": name + "-logs"}
 
 // settingsOf returns the resource of type typ that configures bucket b.
 func settingsOf(t *testing.T, res *offline.Result, typ string, b *offline.Resource) *offline.Resource {
@@ -160,8 +160,8 @@ func tlsDeny(arn string) statement {
 // block flags on every bucket.
 func TestStorageBucketsBlockPublicAccess(t *testing.T) {
 	res := run(t, all)
-	if got := len(res.ByType(bucketType)); got != 3 {
-		t.Fatalf("buckets: got %d, want 3", got)
+	if got := len(res.ByType(bucketType)); got != 2 {
+		t.Fatalf("buckets: got %d, want 2", got)
 	}
 	for _, b := range res.ByType(bucketType) {
 		pab := settingsOf(t, res, pabType, b)
@@ -174,7 +174,7 @@ func TestStorageBucketsBlockPublicAccess(t *testing.T) {
 }
 
 // TestStorageOwnershipAndEncryption protects S3-3: ACLs disabled and default
-// encryption on every bucket; SSE-KMS on media and static when a key is
+// encryption on every bucket; SSE-KMS on media when a key is
 // given, but never on the log bucket (ALB logs support SSE-S3 only).
 func TestStorageOwnershipAndEncryption(t *testing.T) {
 	cases := []struct {
@@ -182,9 +182,9 @@ func TestStorageOwnershipAndEncryption(t *testing.T) {
 		args    components.StorageArgs
 		wantAlg map[string]string
 	}{
-		{"S3-managed keys by default", all, map[string]string{"media": "AES256", "static": "AES256", "logs": "AES256"}},
-		{"KMS key", components.StorageArgs{StaticBucket: true, KMSKeyArn: pulumi.String(kmsKey)},
-			map[string]string{"media": "aws:kms", "static": "aws:kms", "logs": "AES256"}},
+		{"S3-managed keys by default", all, map[string]string{"media": "AES256", "logs": "AES256"}},
+		{"KMS key", components.StorageArgs{KMSKeyArn: pulumi.String(kmsKey)},
+			map[string]string{"media": "aws:kms", "logs": "AES256"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -237,14 +237,14 @@ func TestStorageBucketPolicies(t *testing.T) {
 		// Regions launched after August 2022 have no ELB account.
 		{"ap-southeast-5", all, map[string][]string{"Service": {"logdelivery.elasticloadbalancing.amazonaws.com"}}, "alb"},
 		{"mx-central-1", all, map[string][]string{"Service": {"logdelivery.elasticloadbalancing.amazonaws.com"}}, "alb"},
-		{"il-central-1", components.StorageArgs{StaticBucket: true, AccessLogPrefix: "lb/prod"},
+		{"il-central-1", components.StorageArgs{AccessLogPrefix: "lb/prod"},
 			map[string][]string{"Service": {"logdelivery.elasticloadbalancing.amazonaws.com"}}, "lb/prod"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.region, func(t *testing.T) {
 			res := runIn(t, tc.region, tc.args)
-			if got := len(res.ByType(policyType)); got != 3 {
-				t.Errorf("bucket policies: got %d, want one per bucket (3)", got)
+			if got := len(res.ByType(policyType)); got != 2 {
+				t.Errorf("bucket policies: got %d, want one per bucket (2)", got)
 			}
 			for role, logical := range roles {
 				b := res.Named(logical)
@@ -258,6 +258,13 @@ func TestStorageBucketPolicies(t *testing.T) {
 						Principal: tc.principal,
 						Action:    []string{"s3:PutObject"},
 						Resource:  []string{arn + "/" + tc.prefix + "/AWSLogs/" + offline.Account + "/*"},
+					}, statement{
+						// The media bucket's server access logs (S3-5), on with the log bucket.
+						Sid: "S3ServerAccessLogsWrite", Effect: "Allow",
+						Principal: map[string][]string{"Service": {"logging.s3.amazonaws.com"}},
+						Action:    []string{"s3:PutObject"},
+						Resource:  []string{arn + "/" + components.MediaAccessLogPrefix + "*"},
+						Condition: map[string]map[string][]string{"StringEquals": {"aws:SourceAccount": {offline.Account}}},
 					})
 				}
 				if !reflect.DeepEqual(got, want) {
@@ -337,7 +344,7 @@ func TestStorageMediaPolicyJSON(t *testing.T) {
 }
 
 // TestStorageVersioningAndLifecycle protects S3-4 (media versioned,
-// noncurrent versions expire), the static bucket's same protections, the log
+// noncurrent versions expire), the log
 // bucket's expiry, and incomplete uploads aborted everywhere.
 func TestStorageVersioningAndLifecycle(t *testing.T) {
 	cases := []struct {
@@ -346,13 +353,13 @@ func TestStorageVersioningAndLifecycle(t *testing.T) {
 		noncurrentDays, logsDays float64
 	}{
 		{"defaults", all, 30, 365},
-		{"custom", components.StorageArgs{StaticBucket: true, NoncurrentVersionDays: 7, AccessLogRetentionDays: 30}, 7, 30},
+		{"custom", components.StorageArgs{NoncurrentVersionDays: 7, AccessLogRetentionDays: 30}, 7, 30},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			res := run(t, tc.args)
-			if got := len(res.ByType(versioningType)); got != 2 {
-				t.Errorf("versioning configurations: got %d, want 2 (media and static, not logs)", got)
+			if got := len(res.ByType(versioningType)); got != 1 {
+				t.Errorf("versioning configurations: got %d, want 1 (media, not logs)", got)
 			}
 			for role, logical := range roles {
 				b := res.Named(logical)
@@ -405,8 +412,8 @@ func TestStorageProtectOptions(t *testing.T) {
 		want bool
 	}{
 		{"default", all, true},
-		{"explicit protect", components.StorageArgs{StaticBucket: true, Protect: yes}, true},
-		{"development", components.StorageArgs{StaticBucket: true, Protect: no}, false},
+		{"explicit protect", components.StorageArgs{Protect: yes}, true},
+		{"development", components.StorageArgs{Protect: no}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := run(t, tc.args)
@@ -462,11 +469,10 @@ func TestStorageOptionalBucketsAndOutputs(t *testing.T) {
 		want []string
 	}{
 		{"defaults: media and logs", components.StorageArgs{}, []string{"media", "logs"}},
-		{"static too", all, []string{"media", "static", "logs"}},
 		{"no access logs", components.StorageArgs{AccessLogs: no}, []string{"media"}},
 	}
 	outputs := map[string][2]string{"media": {"mediaBucketName", "mediaBucketArn"},
-		"static": {"staticBucketName", "staticBucketArn"}, "logs": {"logBucketName", "logBucketArn"}}
+		"logs": {"logBucketName", "logBucketArn"}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			res := run(t, tc.args)
@@ -498,9 +504,8 @@ func TestStorageOptionalBucketsAndOutputs(t *testing.T) {
 
 // TestStorageBucketNames protects explicit names and auto-naming.
 func TestStorageBucketNames(t *testing.T) {
-	res := run(t, components.StorageArgs{StaticBucket: true, MediaBucketName: "acme-media-prod",
-		StaticBucketName: "acme-static-prod", LogBucketName: "acme-alb-logs-prod"})
-	for logical, want := range map[string]string{roles["media"]: "acme-media-prod", roles["static"]: "acme-static-prod", roles["logs"]: "acme-alb-logs-prod"} {
+	res := run(t, components.StorageArgs{MediaBucketName: "acme-media-prod", LogBucketName: "acme-alb-logs-prod"})
+	for logical, want := range map[string]string{roles["media"]: "acme-media-prod", roles["logs"]: "acme-alb-logs-prod"} {
 		if got := res.Named(logical).InputString("bucket"); got != want {
 			t.Errorf("%s bucket: got %q, want %q", logical, got, want)
 		}
@@ -530,8 +535,6 @@ func TestStorageValidation(t *testing.T) {
 		{name: "dots", args: components.StorageArgs{MediaBucketName: "media.example.com"}, field: "mediaBucketName", message: "contains a dot"},
 		{name: "reserved prefix", args: components.StorageArgs{MediaBucketName: "xn--media"}, field: "mediaBucketName", message: "which S3 reserves"},
 		{name: "reserved suffix", args: components.StorageArgs{MediaBucketName: "media-s3alias"}, field: "mediaBucketName", message: "which S3 reserves"},
-		{name: "static name without static bucket", args: components.StorageArgs{StaticBucketName: "acme-static"}, field: "staticBucketName", message: "not enabled"},
-		{name: "bad static name", args: components.StorageArgs{StaticBucket: true, StaticBucketName: "Static"}, field: "staticBucketName", message: "is not a bucket name"},
 		{name: "log name without logs", args: components.StorageArgs{AccessLogs: no, LogBucketName: "acme-logs"}, field: "logBucketName", message: "not enabled"},
 		{name: "bad log name", args: components.StorageArgs{LogBucketName: "logs..x"}, field: "logBucketName", message: "contains a dot"},
 		{name: "http origin", args: components.StorageArgs{CorsOrigins: []string{"http://app.example.com"}}, field: "corsOrigins", message: "is not an https origin"},

@@ -89,16 +89,25 @@ func One(t testing.TB, res *offline.Result, typ string) *offline.Resource {
 // ExportOutputs exports every output field of a component (its exported
 // pulumi.Output fields with a `pulumi:"name"` tag) under that name, so a
 // test reads them from Result.Exports; fields left unset are skipped.
+//
+// It decides from the struct's type which fields to read and reads only
+// those: the embedded pulumi.ResourceState (untagged) is never touched,
+// because the SDK writes it from other goroutines (addChild) while the
+// program runs, and copying it here was a data race (issue 21).
 func ExportOutputs(ctx *pulumi.Context, component any) {
 	v := reflect.ValueOf(component).Elem()
+	outputType := reflect.TypeFor[pulumi.Output]()
 	for i := range v.NumField() {
 		f := v.Type().Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("pulumi"), ",")
-		out, ok := v.Field(i).Interface().(pulumi.Output)
-		if name == "" || !ok || v.Field(i).IsZero() {
+		if name == "" || f.Anonymous || !f.IsExported() || !f.Type.Implements(outputType) {
 			continue
 		}
-		ctx.Export(name, out)
+		fv := v.Field(i)
+		if fv.IsZero() {
+			continue
+		}
+		ctx.Export(name, fv.Interface().(pulumi.Output))
 	}
 }
 
