@@ -12,13 +12,14 @@ sets them); the defaults fit the service's drain and shutdown chain:
         before ECS escalates to SIGKILL. This is gunicorn's own behaviour; the
         tests verify it rather than reimplementing it.
 
-Workers: WEB_CONCURRENCY when set (the service sets it), else computed from
-the CPUs this container may use: workers = max(2, floor(vcpu) + 1), the
-same formula the Go service uses, each with 4 threads (gthread). Measured
-(bench/app.sh, a 1-vCPU task, database-bound endpoint): 2 workers x 4
-threads reach 99 % of the best configuration; the classic (2 x vcpu) + 1 = 3
-workers x 2 threads, 82 %. More processes than CPUs only contend for them;
-threads cover the waits on the database.
+Workers: WEB_CONCURRENCY when set (the service sets it from the task's CPU
+units), else computed from the CPUs this container may use with the seed's
+formula, workers = max(2, floor(2 x vcpu) + 1): 3 on a 1-vCPU task. Threads:
+GUNICORN_THREADS, default 2 (gthread), for the waits on the database. Both
+are overridable per stack. Measured (bench/results/app.md, 2026-11-25, a
+1-vCPU task, database-bound endpoint, median of 3): 3 workers x 2 threads
+reached 94 % and 2 x 4 reached 96 % of the best point, a difference within
+the noise of that sweep, so the default follows the seed.
 """
 import math
 import os
@@ -69,7 +70,21 @@ def cgroup_vcpus(root="/sys/fs/cgroup"):
 
 
 def available_vcpus(root="/sys/fs/cgroup"):
-    """vCPUs this container may use: the cgroup quota, else the CPU affinity."""
+    """vCPUs this container may use: its cgroup's CPU quota, else its CPU affinity.
+
+    What Fargate shows inside the container: the CPUs of the micro-VM the task
+    runs in, not the task size. A 0.25-vCPU Fargate task logged cpu_count 2
+    and 2 usable CPUs from Python (HHS/simpler-grants-gov#638), so counting
+    CPUs overstates small tasks. The task size is the hard cap at task level,
+    while container-level CPU is only CPU shares (DataDog/datadog-agent#8253,
+    citing AWS's "How Amazon ECS manages CPU and memory resources"); the ECS
+    agent puts that cap on the task's cgroup, the parent of the container's
+    (aws/amazon-ecs-agent#4077), so the container's own cpu.max may read
+    "max". That is why the service passes WEB_CONCURRENCY from the task
+    definition's cpu, and this function is only the fallback for running the
+    image elsewhere (``docker run --cpus`` sets the container's own cpu.max,
+    which it reads).
+    """
     quota = cgroup_vcpus(root)
     if quota is not None:
         return quota
@@ -80,8 +95,10 @@ def available_vcpus(root="/sys/fs/cgroup"):
 
 
 def workers_for(vcpu):
-    """max(2, floor(vcpu) + 1): 0.25 -> 2, 0.5 -> 2, 1 -> 2, 2 -> 3, 4 -> 5."""
-    return max(2, math.floor(vcpu) + 1)
+    """The seed's (2 x vCPU) + 1, rounded down, at least 2 (one stuck worker
+    must not stall a small task): 0.25 -> 2, 0.5 -> 2, 1 -> 3, 2 -> 5, 4 -> 9.
+    Same as components.GunicornWorkers."""
+    return max(2, math.floor(2 * vcpu) + 1)
 
 
 def default_workers(environ=None, root="/sys/fs/cgroup"):
@@ -97,7 +114,9 @@ wsgi_app = "config.wsgi:application"
 bind = f"0.0.0.0:{_env_int('PORT', 8000)}"
 workers = default_workers()
 worker_class = "gthread"
-threads = _env_int("GUNICORN_THREADS", 4)
+threads = _env_int("GUNICORN_THREADS", 2)
+if threads < 1:
+    raise SystemExit("gunicorn.conf.py: GUNICORN_THREADS must be at least 1")
 timeout = _env_int("GUNICORN_TIMEOUT", 60)
 keepalive = _env_int("GUNICORN_KEEPALIVE", 75)  # > ALB idle timeout (60 s)
 graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 25)  # < ECS stopTimeout (30 s)

@@ -11,13 +11,13 @@
 #          rates, so neither limits the app.
 # Sweep: sync with 1..5 workers (sync ignores threads: one run each) and
 # gthread with 1..5 workers x 1..4 threads; 5 = 4 x CPU + 1 is past the
-# classic (2 x vCPU) + 1 and the vCPU + 1 the service uses. Each point: WARMUP s of load, discarded,
+# seed's (2 x vCPU) + 1 the service uses. Each point: WARMUP s of load, discarded,
 # then DURATION s measured by wrk -t1 with a fixed 32 connections: the same
 # closed-loop offered load for every configuration (so latencies compare),
 # and more than the largest concurrency swept (5 x 4 = 20), so every point
 # measures a saturated server, the capacity a task has before autoscaling.
 # The shipped configuration (what DjangoService sets for cpu 1024:
-# WEB_CONCURRENCY = GunicornWorkers(1024) = 2, GUNICORN_THREADS 4, gthread,
+# WEB_CONCURRENCY = GunicornWorkers(1024) = 3, GUNICORN_THREADS 2, gthread,
 # max_requests 0 as app/gunicorn.conf.py ships it) is compared with the best
 # point; one extra point runs it with GUNICORN_MAX_REQUESTS=1000 to price
 # worker recycling.
@@ -55,9 +55,9 @@ APP_CPU=0 LOAD_CPU=1 NOTES=300
 # The shipped configuration, as components.GunicornWorkers and
 # DjangoService's defaults compute it for a 1024-unit (1 vCPU) task.
 SHIPPED_CPU=1024
-SHIPPED_WORKERS=$((SHIPPED_CPU / 1024 + 1))
+SHIPPED_WORKERS=$((2 * SHIPPED_CPU / 1024 + 1))
 ((SHIPPED_WORKERS < 2)) && SHIPPED_WORKERS=2
-SHIPPED_THREADS=4
+SHIPPED_THREADS=2
 SHIPPED_MAXREQ=0   # app/gunicorn.conf.py's default
 RECYCLE_MAXREQ=1000
 if ((QUICK)); then
@@ -215,7 +215,7 @@ COMMAND="bash bench/app.sh${ARGS:+ $ARGS}"
   echo "- load average (1, 5, 15 min): $LOAD_START at the start, $LOAD_END at the end; load1 per point in the last column"
   echo "- versions: $VERSIONS"
   echo "- pinning: gunicorn on CPU $APP_CPU (a 1-vCPU task); wrk, the sampler and PostgreSQL on CPU $LOAD_CPU"
-  echo "- each point: ${WARMUP}s warm-up (discarded), then ${DURATION}s of \`wrk -t1 -c $CONNS --timeout 10s\`; $NOTES notes seeded; \`/api/notes/\` lists the first page (20 notes, a COUNT and a SELECT); \`/healthz\` runs \`SELECT 1\`"
+  echo "- each point: ${WARMUP}s warm-up (discarded), then ${DURATION}s of \`wrk -t1 -c $CONNS --timeout 10s\`; $NOTES notes seeded; \`/api/notes/\` lists the first page (20 note summaries with 200-character excerpts cut by the database, a COUNT and a SELECT); \`/healthz\` runs \`SELECT 1\`"
   echo "- errors: non-2xx = responses wrk counts as errors (status >= 400); socket = connect + read + write + timeout errors"
   echo "- memory: peak RSS (VmHWM) of any one worker, and peak PSS summed over master and workers (what the task's memory limit sees), sampled every 0.5 s from /proc"
   echo

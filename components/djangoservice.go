@@ -224,9 +224,9 @@ type DjangoServiceArgs struct {
 // before ECS kills the container.
 type GunicornArgs struct {
 	// Workers overrides the worker count; default GunicornWorkers(CPU):
-	// vCPU + 1, at least 2.
+	// (2 x vCPU) + 1, at least 2.
 	Workers int `pulumi:"workers,optional"`
-	// Threads per worker (gthread). Default GunicornThreads (4).
+	// Threads per worker (gthread). Default GunicornThreads (2).
 	Threads int `pulumi:"threads,optional"`
 	// Timeout kills a worker silent for this many seconds. Default 60.
 	Timeout int `pulumi:"timeout,optional"`

@@ -68,18 +68,18 @@ func stepOf(mems []int) int {
 }
 
 // GunicornWorkers is the worker count the service gives gunicorn for a task
-// of cpu units: vCPU + 1, rounded down, and never fewer than 2 so one
-// stuck worker cannot stall a small task; each worker runs
-// GunicornThreads threads. Measured on a 1-vCPU task with a database-bound
-// endpoint (bench/app.sh, median of 3): 2 workers x 4 threads reach 99 % of
-// the best configuration, while the classic (2 x vCPU) + 1 = 3 workers x 2
-// threads reached 82 %: more processes than CPUs only contend for them,
-// threads cover the waits on the database. app/gunicorn.conf.py computes
-// the same when WEB_CONCURRENCY is unset.
+// of cpu units: the seed's (2 x vCPU) + 1, rounded down, and never fewer
+// than 2 so one stuck worker cannot stall a small task (256 and 512 -> 2,
+// 1024 -> 3, 2048 -> 5, 4096 -> 9). Each worker runs GunicornThreads
+// threads. In bench/results/app.md (1-vCPU task, database-bound endpoint,
+// median of 3) 3 workers x 2 threads reached 94 % of the best point and
+// 2 x 4 reached 96 %: within that sweep's noise, so the default follows the
+// seed. DjangoServiceArgs.Gunicorn's Workers and Threads override both.
+// app/gunicorn.conf.py computes the same when WEB_CONCURRENCY is unset.
 func GunicornWorkers(cpu int) int {
-	return max(2, cpu/1024+1)
+	return max(2, 2*cpu/1024+1)
 }
 
 // GunicornThreads is the default number of threads per gunicorn worker
 // (gthread): they overlap the waits on the database (see GunicornWorkers).
-const GunicornThreads = 4
+const GunicornThreads = 2

@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
-# Tests the reference Django app (app/) for real, on Debian's packages:
-# PostgreSQL 15, Django, gunicorn, whitenoise, psycopg2 and boto3, plus an
-# in-memory fake S3 (internal/tools/fakes3) and a stand-in for the Secrets
-# Manager API (internal/tools/fakesecrets). It installs what is missing
-# (apt-get, as root), starts PostgreSQL and the stand-ins on loopback ports in
-# a temporary directory, runs the unittest suite in app/tests (which starts and
-# stops gunicorn itself), and stops everything on any exit.
+# Tests the reference Django app (app/) for real, on Debian's packages, twice:
+# bookworm's Django 3.2, psycopg2 and gunicorn 20.1 (installed) and trixie's
+# Django 4.2, psycopg 3 and gunicorn 23 (unpacked into a private prefix, see
+# trixie_prefix; TEST_APP_STACKS=bookworm runs one leg), with PostgreSQL 15,
+# whitenoise and boto3, plus an in-memory fake S3 (internal/tools/fakes3) and a
+# stand-in for the Secrets Manager API (internal/tools/fakesecrets). It
+# installs what is missing (apt-get, as root), starts the stand-ins and, per
+# leg, a PostgreSQL cluster on loopback ports in a temporary directory, runs
+# the unittest suite in app/tests on both legs at the same time (each starts
+# and stops gunicorn itself), and stops everything on any exit.
 #
-# The database is set up as RDS leaves it: a master user (here a role with
-# CREATEROLE and CREATEDB standing in for RDS's rds_superuser member) that
-# owns the database, its password in a "master" secret; the owner and app
-# secrets hold the passwords the tests' provision_db_roles run gives the
-# owner and app roles (CONTRACT-db.md). The temporary directory is under
-# /var/tmp, so a test can mount another directory over /tmp (the Fargate
-# /tmp emulation) without hiding the app.
+# Each leg's cluster is set up as RDS leaves it (leg_services): a master user
+# owning the database, the owner and app roles made by the tests'
+# provision_db_roles run (CONTRACT-db.md), TLS only. The temporary directory
+# is under /var/tmp, so a test can mount another directory over /tmp (the
+# Fargate /tmp emulation) without hiding the app.
 #
-# Usage: bash scripts/test-app.sh [tests.MODULE...]
-#        (as root; prints "N passed, N failed"; modules: only those)
+# Usage: bash scripts/test-app.sh [tests.MODULE ...]
+#   as root; prints "<stack>: N passed, N failed" per leg, then the total as
+#   "N passed, N failed". Naming modules runs only those.
 # TEST_APP_SRC=DIR tests another copy of the app (e.g. `git archive` of an
 # older commit) with today's tests: how each fix's test was seen failing.
 set -euo pipefail
@@ -52,30 +54,31 @@ done
 WORK="$(mktemp -d -p /var/tmp test-app.XXXXXX)"
 chmod 755 "$WORK"
 FAKES3_PID=""
-FAKESECRETS_PID=""
-TESTS_PID=""
-PGDATA="$WORK/pg/data"
+SERVICE_PIDS=() # the Secrets Manager stand-ins, one per leg
+PGDATAS=()      # the PostgreSQL clusters, one per leg
+LEG_PIDS=()     # the test runners
 
 cleanup() {
   local status=$?
   set +e
-  if [[ -n "$TESTS_PID" ]]; then
-    kill -TERM "$TESTS_PID" 2>/dev/null
-    wait "$TESTS_PID" 2>/dev/null
-  fi
-  # gunicorn masters started by the tests write their pid files here; each
-  # master leads its own process group, so its workers go with it.
-  local groups=() pid
-  for pidfile in "$WORK"/run/*.pid; do
+  for pid in "${LEG_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${LEG_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  # gunicorn masters started by the tests write their pid files in each
+  # leg's run dir; each master leads its own process group, so its workers
+  # go with it.
+  local groups=() pid pgdata
+  for pidfile in "$WORK"/*/run/*.pid; do
     [[ -f "$pidfile" ]] || continue
     pid="$(cat "$pidfile")"
     [[ "$pid" =~ ^[0-9]+$ ]] && groups+=("$pid")
   done
   for pid in "${groups[@]}"; do kill -TERM -- "-$pid" 2>/dev/null; done
-  if [[ -f "$PGDATA/postmaster.pid" ]]; then
-    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1
-  fi
-  for pid in "$FAKES3_PID" "$FAKESECRETS_PID"; do
+  for pgdata in "${PGDATAS[@]}"; do
+    if [[ -f "$pgdata/postmaster.pid" ]]; then
+      runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$pgdata" -m immediate -w stop >/dev/null 2>&1
+    fi
+  done
+  for pid in "$FAKES3_PID" "${SERVICE_PIDS[@]}"; do
     [[ -n "$pid" ]] || continue
     kill -TERM "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
@@ -97,21 +100,24 @@ trap 'exit 143' TERM
 free_port() {
   "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
-
-# --- PostgreSQL 15 -----------------------------------------------------------
-PGPORT="$(free_port)"
 new_password() { "$PY" -c 'import secrets; print(secrets.token_urlsafe(24))'; }
-MASTER_PASSWORD="$(new_password)"
-mkdir -p "$WORK/pg/sock" "$WORK/run"
-chown -R postgres:postgres "$WORK/pg"
-chown nobody:nogroup "$WORK/run"
-runuser -u postgres -- "$PG_BIN/initdb" -D "$PGDATA" -U postgres \
-  --auth-local=peer --auth-host=scram-sha-256 -E UTF8 >"$WORK/initdb.log" 2>&1 \
-  || { cat "$WORK/initdb.log" >&2; exit 1; }
-# TLS like RDS: a server certificate from a CA (here a local one, SAN
-# localhost and 127.0.0.1) that the app verifies (sslmode verify-full), and no
-# plain TCP connections (rds.force_ssl = 1). A second CA signs nothing: the
-# tests use it to show an unverifiable server is refused.
+
+# wait_addr FILE LOG: the address a stand-in printed on its first line.
+wait_addr() {
+  local file=$1 errlog=$2
+  for _ in $(seq 1 50); do
+    [[ -s "$file" ]] && break
+    sleep 0.1
+  done
+  [[ -s "$file" ]] || { cat "$errlog" >&2; return 1; }
+  head -n1 "$file"
+}
+
+# --- TLS, like RDS ------------------------------------------------------------
+# A server certificate from a CA (here a local one, SAN localhost and
+# 127.0.0.1) that the app verifies (sslmode verify-full); the clusters take
+# no plain TCP connections (rds.force_ssl = 1). A second CA signs nothing:
+# the tests use it to show an unverifiable server is refused.
 mkdir "$WORK/tls"
 (
   cd "$WORK/tls"
@@ -126,85 +132,201 @@ mkdir "$WORK/tls"
 chmod 644 "$WORK/tls/ca.pem" "$WORK/tls/other-ca.pem"
 chown postgres:postgres "$WORK/tls/server.key" "$WORK/tls/server.crt"
 chmod 600 "$WORK/tls/server.key"
-cat >>"$PGDATA/postgresql.conf" <<CONF
+
+# --- the stand-ins: Secrets Manager (one per leg) and S3 (shared) -----------
+# Both in one build: one link step less on a busy machine.
+(cd "$ROOT" && go build -o "$WORK/" ./internal/tools/fakes3 ./internal/tools/fakesecrets)
+"$WORK/fakes3" -addr 127.0.0.1:0 -bucket media-test >"$WORK/fakes3.addr" 2>"$WORK/fakes3.log" &
+FAKES3_PID=$!
+FAKES3_ADDR="$(wait_addr "$WORK/fakes3.addr" "$WORK/fakes3.log")"
+log "fake S3 on $FAKES3_ADDR"
+
+# leg_services NAME: the leg's own PostgreSQL 15 cluster and Secrets Manager
+# stand-in, set up as RDS leaves them: a master user (here a role with
+# CREATEROLE and CREATEDB standing in for RDS's rds_superuser member, not a
+# superuser) owning the database "app", its password in the "rds-master"
+# secret; the "app-owner" and "app" secrets hold the passwords the leg's
+# provision_db_roles run gives the owner and app roles (CONTRACT-db.md). Each
+# leg has its own, so the legs can run at the same time (the outage test
+# stops its cluster; the rotation test changes its secrets). Writes the
+# leg's TEST_* variables to $WORK/NAME/env.
+leg_services() {
+  local name=$1 dir="$WORK/$1" port master_password pgdata secrets_pid secrets_addr
+  port="$(free_port)"
+  master_password="$(new_password)"
+  pgdata="$dir/pg/data"
+  mkdir -p "$dir/pg/sock" "$dir/run"
+  chmod 755 "$dir"
+  chown -R postgres:postgres "$dir/pg"
+  chown nobody:nogroup "$dir/run"
+  runuser -u postgres -- "$PG_BIN/initdb" -D "$pgdata" -U postgres \
+    --auth-local=peer --auth-host=scram-sha-256 -E UTF8 >"$dir/initdb.log" 2>&1 \
+    || { cat "$dir/initdb.log" >&2; return 1; }
+  PGDATAS+=("$pgdata")
+  cat >>"$pgdata/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
-port = $PGPORT
-unix_socket_directories = '$WORK/pg/sock'
+port = $port
+unix_socket_directories = '$dir/pg/sock'
 fsync = off
 synchronous_commit = off
 ssl = on
 ssl_cert_file = '$WORK/tls/server.crt'
 ssl_key_file = '$WORK/tls/server.key'
 CONF
-cat >"$PGDATA/pg_hba.conf" <<HBA
+  cat >"$pgdata/pg_hba.conf" <<HBA
 local all all peer
 hostssl all all 127.0.0.1/32 scram-sha-256
 HBA
-runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$WORK/pg/server.log" -w start >/dev/null \
-  || { cat "$WORK/pg/server.log" >&2; exit 1; }
-# The master user as RDS creates it (not a superuser: RDS's master is a member
-# of rds_superuser, which this role's CREATEROLE CREATEDB stands in for), and
-# the database it owns. The password goes in on stdin, not the command line.
-runuser -u postgres -- psql -q -h "$WORK/pg/sock" -p "$PGPORT" -d postgres -v ON_ERROR_STOP=1 >/dev/null <<SQL
-CREATE ROLE master LOGIN CREATEROLE CREATEDB PASSWORD '$MASTER_PASSWORD';
+  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$pgdata" -l "$dir/pg/server.log" -w start >/dev/null \
+    || { cat "$dir/pg/server.log" >&2; return 1; }
+  # The password goes in on stdin, not the command line.
+  runuser -u postgres -- psql -q -h "$dir/pg/sock" -p "$port" -d postgres -v ON_ERROR_STOP=1 >/dev/null <<SQL
+CREATE ROLE master LOGIN CREATEROLE CREATEDB PASSWORD '$master_password';
 CREATE DATABASE app OWNER master;
 SQL
-log "postgresql on 127.0.0.1:$PGPORT"
-
-# --- Secrets Manager stand-in -------------------------------------------------
-# Both stand-ins (this one and the fake S3 below) in one build: one link step
-# less on a busy machine.
-(cd "$ROOT" && go build -o "$WORK/" ./internal/tools/fakes3 ./internal/tools/fakesecrets)
-(umask 077 && MASTER_PASSWORD="$MASTER_PASSWORD" OWNER_PASSWORD="$(new_password)" APP_PASSWORD="$(new_password)" \
-  "$PY" -c '
+  (umask 077 && MASTER_PASSWORD="$master_password" OWNER_PASSWORD="$(new_password)" APP_PASSWORD="$(new_password)" \
+    "$PY" -c '
 import json, os
 def login(user, var):
     return json.dumps({"username": user, "password": os.environ[var]})
 print(json.dumps({"rds-master": login("master", "MASTER_PASSWORD"),
                   "app-owner": login("app_owner", "OWNER_PASSWORD"),
-                  "app": login("app", "APP_PASSWORD")}))' >"$WORK/secrets-seed.json")
-"$WORK/fakesecrets" -addr 127.0.0.1:0 -seed "$WORK/secrets-seed.json" >"$WORK/fakesecrets.addr" 2>"$WORK/fakesecrets.log" &
-FAKESECRETS_PID=$!
-for _ in $(seq 1 50); do
-  [[ -s "$WORK/fakesecrets.addr" ]] && break
-  sleep 0.1
-done
-FAKESECRETS_ADDR="$(head -n1 "$WORK/fakesecrets.addr")"
-[[ -n "$FAKESECRETS_ADDR" ]] || { cat "$WORK/fakesecrets.log" >&2; exit 1; }
-rm -f "$WORK/secrets-seed.json"
-log "Secrets Manager stand-in on $FAKESECRETS_ADDR"
+                  "app": login("app", "APP_PASSWORD")}))' >"$dir/secrets-seed.json")
+  "$WORK/fakesecrets" -addr 127.0.0.1:0 -seed "$dir/secrets-seed.json" >"$dir/fakesecrets.addr" 2>"$dir/fakesecrets.log" &
+  secrets_pid=$!
+  SERVICE_PIDS+=("$secrets_pid")
+  secrets_addr="$(wait_addr "$dir/fakesecrets.addr" "$dir/fakesecrets.log")" || return 1
+  rm -f "$dir/secrets-seed.json"
+  cat >"$dir/env" <<ENV
+export TEST_RUN_DIR='$dir/run' TEST_WORK_DIR='$dir' TEST_APP_DIR='$dir/app'
+export TEST_PGDATA='$pgdata' TEST_PG_LOG='$dir/pg/server.log' TEST_PG_SOCK='$dir/pg/sock'
+export TEST_DB_PORT='$port' TEST_DB_NAME=app TEST_SECRETS_ENDPOINT='http://$secrets_addr'
+ENV
+  log "$name: postgresql on 127.0.0.1:$port, Secrets Manager stand-in on $secrets_addr"
+}
 
-# --- fake S3 -----------------------------------------------------------------
-"$WORK/fakes3" -addr 127.0.0.1:0 -bucket media-test >"$WORK/fakes3.addr" 2>"$WORK/fakes3.log" &
-FAKES3_PID=$!
-for _ in $(seq 1 50); do
-  [[ -s "$WORK/fakes3.addr" ]] && break
-  sleep 0.1
-done
-FAKES3_ADDR="$(head -n1 "$WORK/fakes3.addr")"
-[[ -n "$FAKES3_ADDR" ]] || { cat "$WORK/fakes3.log" >&2; exit 1; }
-log "fake S3 on $FAKES3_ADDR"
+# --- Debian trixie's Django 4.2, psycopg 3, gunicorn 23 in a private prefix ---
+# The image ships Django 5.2, psycopg 3 and gunicorn 23; bookworm has Django
+# 3.2, psycopg2 and gunicorn 20.1. The second leg runs the same suite on
+# trixie's pure-Python packages, unpacked with dpkg -x into $WORK (nothing
+# is installed and no apt state of the system changes) and put first on
+# PYTHONPATH. They target Python 3.13 but are pure Python and import under
+# this machine's 3.11 (Django 4.2 supports 3.8 to 3.12); libpq comes from
+# the system. The archive is the Debian archive this machine's apt is
+# configured with; no host name is written here.
+TRIXIE_PACKAGES=(python3-django python3-asgiref python3-sqlparse python3-psycopg python3-typing-extensions
+  python3-gunicorn python3-packaging python3-whitenoise)
 
-# --- the app under test: a root-owned copy, like the image -------------------
+# debian_archive prints the URI of the configured Debian archive (the source
+# of the system's own release, not -security or -updates).
+debian_archive() {
+  local codename
+  # shellcheck source=/dev/null
+  codename="$(. /etc/os-release && echo "${VERSION_CODENAME:-}")"
+  {
+    for f in /etc/apt/sources.list.d/*.sources; do
+      [[ -f "$f" ]] || continue
+      awk -v want="$codename" '
+        /^[[:space:]]*$/ { if (uri != "" && suites ~ ("(^| )" want "( |$)")) { print uri; exit } uri = ""; suites = ""; next }
+        /^URIs:/ { uri = $2 }
+        /^Suites:/ { $1 = ""; suites = $0 " " }
+        END { if (uri != "" && suites ~ ("(^| )" want "( |$)")) print uri }' "$f"
+    done
+    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+      [[ -f "$f" ]] || continue
+      awk -v want="$codename" '$1 == "deb" { i = 2; if ($2 ~ /^\[/) { while ($i !~ /\]$/) i++; i++ } if ($(i + 1) == want) { print $i; exit } }' "$f"
+    done
+  } | head -n1
+}
+
+trixie_prefix() {
+  local dir=$1 archive apt_opts
+  archive="$(debian_archive)"
+  [[ -n "$archive" ]] || { log "no Debian archive found in /etc/apt sources"; return 1; }
+  mkdir -p "$dir/apt/lists/partial" "$dir/apt/cache/archives/partial" "$dir/debs" "$dir/prefix"
+  printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s trixie main\n' "$archive" >"$dir/apt/sources.list"
+  apt_opts=(-o "Dir::Etc::SourceList=$dir/apt/sources.list" -o Dir::Etc::SourceParts=/nonexistent
+    -o "Dir::State::Lists=$dir/apt/lists" -o "Dir::Cache=$dir/apt/cache" -o Dir::State::status=/var/lib/dpkg/status
+    -o APT::Sandbox::User=root -o Acquire::Languages=none -o Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false
+    -o Acquire::IndexTargets::deb::DEP-11-icons::DefaultEnabled=false -o Acquire::IndexTargets::deb::DEP-11-icons-small::DefaultEnabled=false
+    -o Acquire::IndexTargets::deb::CNF::DefaultEnabled=false)
+  apt-get "${apt_opts[@]}" -qq update >"$dir/apt.log" 2>&1 || { cat "$dir/apt.log" >&2; return 1; }
+  (cd "$dir/debs" && apt-get "${apt_opts[@]}" -qq download "${TRIXIE_PACKAGES[@]}") >>"$dir/apt.log" 2>&1 \
+    || { cat "$dir/apt.log" >&2; return 1; }
+  for deb in "$dir"/debs/*.deb; do dpkg-deb -x "$deb" "$dir/prefix"; done
+  echo "$dir/prefix/usr/lib/python3/dist-packages"
+}
+
+# --- the app under test: a root-owned copy per leg, like the image -----------
 # gunicorn runs as nobody against this copy, so any write outside /tmp and
 # /dev/shm fails as it would on the read-only container filesystem.
 APP_SRC="${TEST_APP_SRC:-$ROOT/app}"
-mkdir "$WORK/app"
-tar -C "$APP_SRC" --exclude=__pycache__ --exclude=./staticfiles --exclude=./media --exclude=./tests -cf - . \
-  | tar -C "$WORK/app" -xf -
-
-export TEST_APP_DIR="$WORK/app" TEST_RUN_DIR="$WORK/run" TEST_WORK_DIR="$WORK"
-export TEST_PG_BIN="$PG_BIN" TEST_PGDATA="$PGDATA" TEST_PG_LOG="$WORK/pg/server.log"
-export TEST_PG_SOCK="$WORK/pg/sock" TEST_SRC_APP_DIR="$ROOT/app"
-export TEST_PG_CA="$WORK/tls/ca.pem" TEST_PG_WRONG_CA="$WORK/tls/other-ca.pem"
-export TEST_DB_HOST=127.0.0.1 TEST_DB_PORT="$PGPORT" TEST_DB_NAME=app
-export TEST_SECRETS_ENDPOINT="http://$FAKESECRETS_ADDR" TEST_FAKES3_ENDPOINT="http://$FAKES3_ADDR" TEST_FAKES3_BUCKET=media-test
+# The tests' stand-in for django-storages' S3 backend (Debian's package has
+# none): only the test servers get it on PYTHONPATH; the app copy has no tests/.
+cp -r "$ROOT/app/tests/s3shim" "$WORK/s3shim"
+export TEST_S3SHIM_DIR="$WORK/s3shim" TEST_SRC_APP_DIR="$ROOT/app"
+export TEST_PG_BIN="$PG_BIN" TEST_PG_CA="$WORK/tls/ca.pem" TEST_PG_WRONG_CA="$WORK/tls/other-ca.pem"
+export TEST_DB_HOST=127.0.0.1 TEST_FAKES3_ENDPOINT="http://$FAKES3_ADDR" TEST_FAKES3_BUCKET=media-test
 export PYTHONDONTWRITEBYTECODE=1
 
-cd "$ROOT/app"
-# In the background and waited for, so a TERM to this script runs the trap at
-# once instead of after the test run.
-"$PY" -m tests.run "$@" &
-TESTS_PID=$!
-wait "$TESTS_PID"
-TESTS_PID=""
+# start_leg NAME PYTHONPATH [tests.MODULE ...]: the whole suite on one stack,
+# against its own app copy, cluster and stand-in, in the background; output
+# in $WORK/NAME/log, "passed failed" in $WORK/NAME.result, its seconds in
+# $WORK/NAME.seconds.
+start_leg() {
+  local name=$1 pypath=$2 dir="$WORK/$1"
+  shift 2
+  leg_services "$name" || return 1
+  mkdir "$dir/app"
+  tar -C "$APP_SRC" --exclude=__pycache__ --exclude=./staticfiles --exclude=./media --exclude=./tests -cf - . \
+    | tar -C "$dir/app" -xf -
+  log "$name: $(cd "$dir/app" && PYTHONPATH="$pypath" "$PY" -c '
+from importlib.metadata import version
+import django
+db = "psycopg " + version("psycopg") if django.VERSION >= (4, 2) else "psycopg2 " + version("psycopg2")
+print("Django " + version("Django") + ", " + db + ", gunicorn " + version("gunicorn") + ", whitenoise " + version("whitenoise"))' 2>&1)"
+  (
+    cd "$ROOT/app"
+    # shellcheck source=/dev/null
+    . "$dir/env"
+    export TEST_PYTHONPATH="$pypath" PYTHONPATH="$pypath" TEST_STACK="$name" TEST_RESULT_FILE="$WORK/$name.result"
+    start=$SECONDS
+    "$PY" -m tests.run "$@" &
+    child=$!
+    # A TERM from cleanup reaches the runner, which stops its gunicorns.
+    trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 143' TERM
+    status=0
+    wait "$child" || status=$?
+    echo $((SECONDS - start)) >"$WORK/$name.seconds"
+    exit "$status"
+  ) >"$dir/log" 2>&1 &
+  LEG_PIDS+=($!)
+}
+
+# The legs run at the same time by default (each waits mostly on sleeps,
+# timeouts and the database, not on CPU); TEST_APP_SERIAL=1 runs them one
+# after the other.
+read -ra LEGS <<<"${TEST_APP_STACKS:-bookworm trixie}"
+for leg in "${LEGS[@]}"; do
+  case $leg in
+    bookworm) pypath="" ;;
+    trixie) pypath="$(trixie_prefix "$WORK/trixie-pkgs")" || { log "trixie: could not unpack the packages"; exit 1; } ;;
+    *) log "unknown stack $leg (TEST_APP_STACKS takes bookworm and trixie)"; exit 2 ;;
+  esac
+  start_leg "$leg" "$pypath" "$@" || { log "$leg: could not start its services"; exit 1; }
+  if [[ "${TEST_APP_SERIAL:-}" == 1 ]]; then
+    wait "${LEG_PIDS[-1]}" || true
+  fi
+done
+overall=0 passed=0 failed=0
+for i in "${!LEGS[@]}"; do
+  leg=${LEGS[$i]}
+  wait "${LEG_PIDS[$i]}" || overall=1
+  cat "$WORK/$leg/log"
+  read -r p f <"$WORK/$leg.result" || { p=0; f=1; overall=1; }
+  passed=$((passed + p)) failed=$((failed + f))
+  log "$leg: $p passed, $f failed in $(cat "$WORK/$leg.seconds" 2>/dev/null || echo '?') s"
+done
+LEG_PIDS=()
+echo "$passed passed, $failed failed"
+((overall == 0))

@@ -129,20 +129,135 @@ func checkPinnedBases(d *dockerfile) error {
 			// FROM <earlier stage>: pinned by that stage.
 		case strings.Contains(base, "$"):
 			return fmt.Errorf("FROM %q: got a variable, want a literal pinned image", base)
-		case digest.MatchString(base):
+		case !digest.MatchString(base):
+			return fmt.Errorf("FROM %q: got no digest, want image:x.y.z@sha256:<digest> (a tag can be re-pushed)", base)
 		default:
-			ref := base
+			ref := strings.TrimSuffix(base, digest.FindString(base))
 			if i := strings.LastIndex(ref, "/"); i >= 0 {
 				ref = ref[i+1:]
 			}
 			_, tag, hasTag := strings.Cut(ref, ":")
-			if !hasTag || tag == "latest" || !patchTag.MatchString(tag) {
-				return fmt.Errorf("FROM %q: got tag %q, want a full patch version tag (x.y.z) or a digest", base, tag)
+			if hasTag && (tag == "latest" || !patchTag.MatchString(tag)) {
+				return fmt.Errorf("FROM %q: got tag %q, want a full patch version tag (x.y.z) beside the digest", base, tag)
 			}
 		}
 		if st.Name != "" {
 			earlier = append(earlier, strings.ToLower(st.Name))
 		}
+	}
+	return nil
+}
+
+// checkWheelsInNoFinalLayer requires the final stage to take nothing by COPY
+// from a stage that runs pip (the builder: a later rm leaves the files in
+// the COPY's layer); build artefacts reach it only through a RUN --mount of
+// that stage. A COPY from a stage without pip (the RDS CA bundle's) is what
+// the image is meant to carry.
+func checkWheelsInNoFinalLayer(d *dockerfile) error {
+	final := d.final()
+	pipStages := map[string]bool{}
+	for i, st := range d.stages[:len(d.stages)-1] {
+		for _, cmd := range st.Commands {
+			if r, ok := cmd.(*instructions.RunCommand); ok && pipCommand.MatchString(strings.Join(r.CmdLine, " ")) {
+				pipStages[strings.ToLower(st.Name)] = true
+				pipStages[strconv.Itoa(i)] = true
+			}
+		}
+	}
+	for _, cmd := range final.Commands {
+		if c, ok := cmd.(*instructions.CopyCommand); ok && pipStages[strings.ToLower(c.From)] {
+			return fmt.Errorf("final stage: got COPY --from=%s %v, want RUN --mount=type=bind,from=%s so build artefacts stay out of the image's layers", c.From, c.SourcePaths, c.From)
+		}
+	}
+	for _, cmd := range final.Commands {
+		if r, ok := cmd.(*instructions.RunCommand); ok && strings.Contains(strings.Join(r.CmdLine, " "), "pip install") {
+			for _, m := range instructions.GetMounts(r) {
+				if m.Type == instructions.MountTypeBind && m.From != "" {
+					return nil
+				}
+			}
+			return fmt.Errorf("final stage: pip install %q has no bind mount from the builder, want RUN --mount=type=bind,from=builder", r.CmdLine)
+		}
+	}
+	return fmt.Errorf("final stage: got no RUN pip install, want one installing the builder's wheels")
+}
+
+// pipCommand matches one pip command that fetches or installs packages, up
+// to the end of its shell command (;, &&, ||, |).
+var pipCommand = regexp.MustCompile(`\bpip\s+(?:install|download|wheel)\b[^;&|]*`)
+
+// requirementsFile matches pip's -r/--requirement argument.
+var requirementsFile = regexp.MustCompile(`(?:^|\s)(?:-r|--requirement)[\s=]+(\S+)`)
+
+// pipValueOptions are the pip options whose value is the next word when not
+// written with "=".
+var pipValueOptions = []string{"-r", "--requirement", "-c", "--constraint", "-d", "--dest", "-w", "--wheel-dir",
+	"-f", "--find-links", "-i", "--index-url", "--extra-index-url", "--only-binary", "--no-binary", "--target", "-t"}
+
+// pipPackageArgs returns the words of a pip command that name packages (not
+// options or option values), e.g. ["django"] for "pip install -r x django".
+func pipPackageArgs(c string) []string {
+	words := strings.Fields(c)[2:] // after "pip <verb>"
+	var pkgs []string
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		switch {
+		case slices.Contains(pipValueOptions, w):
+			i++ // its value
+		case strings.HasPrefix(w, "-"):
+		default:
+			pkgs = append(pkgs, w)
+		}
+	}
+	return pkgs
+}
+
+// checkPinnedInstalls requires every pip command that fetches or installs
+// packages to read a requirements file, never a package named on the command
+// line: requirements.lock with --require-hashes, or requirements.txt (exact
+// top-level pins, no hashes) only in a RUN that uses the lock when it exists.
+// requirements.lock needs PyPI to generate (app/lock-requirements.sh) and is
+// not committed yet, so the requirements.txt branch is what builds today.
+func checkPinnedInstalls(d *dockerfile) error {
+	locked := 0
+	for _, st := range d.stages {
+		for _, cmd := range st.Commands {
+			r, ok := cmd.(*instructions.RunCommand)
+			if !ok {
+				continue
+			}
+			line := strings.Join(r.CmdLine, " ")
+			cmds := pipCommand.FindAllString(line, -1)
+			usesLock := false
+			for _, c := range cmds {
+				if m := requirementsFile.FindStringSubmatch(c); m != nil && path.Base(m[1]) == "requirements.lock" {
+					usesLock = true
+				}
+			}
+			for _, c := range cmds {
+				m := requirementsFile.FindStringSubmatch(c)
+				switch {
+				case len(pipPackageArgs(c)) > 0:
+					return fmt.Errorf("stage %q: got %q naming %v, want every package from a requirements file", st.Name, c, pipPackageArgs(c))
+				case m == nil:
+					return fmt.Errorf("stage %q: got %q, want -r requirements.lock (or requirements.txt beside it), not packages named on the command line", st.Name, c)
+				case path.Base(m[1]) == "requirements.lock":
+					if !strings.Contains(c, "--require-hashes") {
+						return fmt.Errorf("stage %q: got %q, want --require-hashes with requirements.lock", st.Name, c)
+					}
+					locked++
+				case path.Base(m[1]) == "requirements.txt":
+					if !usesLock {
+						return fmt.Errorf("stage %q: got %q alone, want requirements.lock with --require-hashes used when it exists", st.Name, c)
+					}
+				default:
+					return fmt.Errorf("stage %q: got %q, want requirements.lock or requirements.txt", st.Name, c)
+				}
+			}
+		}
+	}
+	if locked == 0 {
+		return fmt.Errorf("got no pip command reading requirements.lock, want hash-checked installs when the lock exists")
 	}
 	return nil
 }
@@ -255,6 +370,8 @@ var dockerfileChecks = []struct {
 	{"non-root numeric USER", checkNonRootUser},
 	{"no secret-like ENV or ARG", checkNoSecretEnvOrArg},
 	{"pinned base images", checkPinnedBases},
+	{"wheels in no final layer", checkWheelsInNoFinalLayer},
+	{"pinned installs", checkPinnedInstalls},
 	{"EXPOSE 8000", checkExpose8000},
 	{"gunicorn in exec form", checkGunicornExecForm},
 	{"VOLUME /tmp with mode 1777", checkTmpVolume},
@@ -302,7 +419,7 @@ func TestDockerfileChecksCatchBreakage(t *testing.T) {
 		regexp  bool
 		comment string
 	}{
-		{check: "multi-stage", old: `(?s)^.*?\nFROM python:[^\n]* AS runtime\n`, new: "FROM python:3.12.12-slim-bookworm AS runtime\n", regexp: true, comment: "single stage"},
+		{check: "multi-stage", old: `(?s)^.*?\nFROM python:[^\n]* AS runtime\n`, new: "FROM python:3.12.12-slim-bookworm@sha256:593bd06efe90efa80dc4eee3948be7c0fde4134606dd40d8dd8dbcade98e669c AS runtime\n", regexp: true, comment: "single stage"},
 		{check: "non-root numeric USER", old: "USER 10001:10001", new: "USER 0:0", comment: "root by number"},
 		{check: "non-root numeric USER", old: "USER 10001:10001", new: "USER app", comment: "named user"},
 		{check: "non-root numeric USER", old: "USER 10001:10001\n", new: "", comment: "no USER"},
@@ -310,9 +427,21 @@ func TestDockerfileChecksCatchBreakage(t *testing.T) {
 		{check: "no secret-like ENV or ARG", old: "PORT=8000", new: "PORT=8000 \\\n    DJANGO_SECRET_KEY=build-only", comment: "ENV secret"},
 		{check: "no secret-like ENV or ARG", old: "WORKDIR /build", new: "ARG PIP_INDEX_TOKEN\nWORKDIR /build", comment: "ARG token in builder"},
 		{check: "no secret-like ENV or ARG", old: "# ---- builder", new: "ARG DB_PASSWORD=x\n# ---- builder", comment: "global ARG"},
-		{check: "pinned base images", old: "FROM python:3.12.12-slim-bookworm AS runtime", new: "FROM python:3.12-slim-bookworm AS runtime", comment: "minor tag"},
-		{check: "pinned base images", old: "FROM python:3.12.12-slim-bookworm AS builder", new: "FROM python:latest AS builder", comment: "latest"},
-		{check: "pinned base images", old: "FROM python:3.12.12-slim-bookworm AS builder", new: "FROM python AS builder", comment: "no tag"},
+		{check: "pinned base images", old: "FROM python:3.12.12-slim-bookworm@sha256:593bd06efe90efa80dc4eee3948be7c0fde4134606dd40d8dd8dbcade98e669c AS runtime", new: "FROM python:3.12.12-slim-bookworm AS runtime", comment: "patch tag without digest"},
+		{check: "pinned base images", old: "FROM python:3.12.12-slim-bookworm@sha256:593bd06efe90efa80dc4eee3948be7c0fde4134606dd40d8dd8dbcade98e669c AS runtime", new: "FROM python:3.12-slim-bookworm@sha256:593bd06efe90efa80dc4eee3948be7c0fde4134606dd40d8dd8dbcade98e669c AS runtime", comment: "minor tag beside the digest"},
+		{check: "pinned base images", old: "FROM python:3.12.12-slim-bookworm@sha256:593bd06efe90efa80dc4eee3948be7c0fde4134606dd40d8dd8dbcade98e669c AS builder", new: "FROM python:latest AS builder", comment: "latest"},
+		{check: "pinned base images", old: "FROM python:3.12.12-slim-bookworm@sha256:593bd06efe90efa80dc4eee3948be7c0fde4134606dd40d8dd8dbcade98e669c AS builder", new: "FROM python AS builder", comment: "no tag"},
+		{check: "wheels in no final layer", old: "RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \\\n", new: "COPY --from=builder /wheels /wheels\nRUN ", comment: "COPY of the wheels"},
+		{check: "wheels in no final layer", old: "RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \\\n", new: "RUN ", comment: "no mount"},
+		{check: "wheels in no final layer", old: "COPY --from=rdsca /global-bundle.pem", new: "COPY --from=builder /wheels /opt/wheels\nCOPY --from=rdsca /global-bundle.pem", comment: "COPY from the builder beside the mount"},
+		{check: "pinned base images", old: "FROM python:3.12.12-slim-bookworm@sha256:593bd06efe90efa80dc4eee3948be7c0fde4134606dd40d8dd8dbcade98e669c AS rdsca", new: "FROM python:3.12.12-slim-bookworm AS rdsca", comment: "CA stage without digest"},
+		{check: "pinned installs", old: "pip download --require-hashes", new: "pip download", comment: "builder lock without hashes"},
+		{check: "pinned installs", old: "--require-hashes -r /wheels/requirements.lock", new: "-r /wheels/requirements.lock", comment: "runtime lock without hashes"},
+		{check: "pinned installs", old: "USER 10001:10001", new: "RUN pip install django\nUSER 10001:10001", comment: "an extra unpinned install"},
+		{check: "pinned installs", old: "-r /wheels/requirements.txt", new: "-r /wheels/requirements.txt boto3", comment: "a package beside the fallback"},
+		{check: "pinned installs", old: `(?s)if \[ -f /wheels/requirements\.lock \]; then.*?\bfi\n`, new: "pip install --no-index --find-links=/wheels -r /wheels/requirements.txt\n", regexp: true, comment: "runtime ignores the lock"},
+		{check: "pinned installs", old: `(?s)if \[ -f requirements\.lock \]; then.*?\bfi\n`, new: "pip wheel --wheel-dir /wheels -r requirements.txt\n", regexp: true, comment: "builder ignores the lock"},
+		{check: "pinned installs", old: "-r /wheels/requirements.txt", new: "-r /wheels/constraints.txt", comment: "another file"},
 		{check: "EXPOSE 8000", old: "EXPOSE 8000", new: "EXPOSE 8080", comment: "wrong port"},
 		{check: "gunicorn in exec form", old: `CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"]`, new: "CMD gunicorn -c gunicorn.conf.py config.wsgi:application", comment: "shell form"},
 		{check: "gunicorn in exec form", old: `CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"]`, new: `CMD ["gunicorn", "config.wsgi:application"]`, comment: "no config"},

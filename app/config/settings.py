@@ -21,8 +21,13 @@ DB_STATEMENT_TIMEOUT_MS (30000, below GUNICORN_TIMEOUT), DB_SSLROOTCERT (default
 the RDS CA bundle in the image, /etc/ssl/rds/global-bundle.pem),
 AWS_ENDPOINT_URL_SECRETS_MANAGER (tests only: the Secrets Manager stand-in),
 DB_USER/DB_PASSWORD (local development only, with DJANGO_DEBUG=1),
-DJANGO_STATIC_ROOT, DJANGO_MEDIA_ROOT, DJANGO_SECURE_HSTS_SECONDS,
-DJANGO_SECURE_HSTS_PRELOAD, AWS_S3_ENDPOINT_URL (tests only: a local fake S3).
+DJANGO_STATIC_ROOT, DJANGO_MEDIA_ROOT, DJANGO_SECURE_HSTS_SECONDS (86400),
+DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS (off), DJANGO_SECURE_HSTS_PRELOAD (off),
+API_TOKEN (the write credential, from Secrets Manager; unset = read-only API),
+AWS_S3_ENDPOINT_URL (tests only: a local fake S3).
+
+Production (DJANGO_DEBUG off) refuses to start when DJANGO_ALLOWED_HOSTS is
+empty or contains "*".
 
 These settings run on Django 3.2 (Debian bookworm, which the tests use) and on
 the Django 5.2 LTS pinned in requirements.txt.
@@ -57,6 +62,14 @@ if not SECRET_KEY:
     SECRET_KEY = "django-insecure-dev-" + get_random_secret_key()
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
+if not DEBUG and (not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS):
+    # Refuse to start: an empty list deploys "healthy" (the health check
+    # answers before host validation) and answers 400 to every request; "*"
+    # turns host validation off.
+    raise ImproperlyConfigured(
+        "DJANGO_ALLOWED_HOSTS must list the host names this service answers "
+        f"(comma separated, e.g. api.example.com), without '*'; got {os.environ.get('DJANGO_ALLOWED_HOSTS', '')!r}"
+    )
 
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 for _origin in CSRF_TRUSTED_ORIGINS:
@@ -86,6 +99,10 @@ MIDDLEWARE = [
     # First, so the ALB health check (Host: the task IP) is answered before
     # any middleware validates the Host header. See config/health.py.
     "config.health.HealthCheckMiddleware",
+    # Then the API guards (config/middleware.py): unknown hosts and oversized
+    # bodies are answered before any body is read or URL resolved.
+    "config.middleware.UnknownHostMiddleware",
+    "config.middleware.RequestSizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -206,6 +223,7 @@ AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL", "").strip() or None 
 AWS_S3_SIGNATURE_VERSION = "s3v4"
 AWS_DEFAULT_ACL = None  # the bucket owns its objects; no ACLs
 AWS_QUERYSTRING_AUTH = True  # private bucket: presigned URLs
+AWS_QUERYSTRING_EXPIRE = 300  # seconds a presigned attachment URL stays valid
 AWS_S3_FILE_OVERWRITE = False
 
 _default_storage = (
@@ -229,11 +247,31 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The ALB's HTTP listener redirects to HTTPS and its health check speaks HTTP
 # to the task, so Django does not redirect (accepted check: security.W008).
 SECURE_SSL_REDIRECT = False
-SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31536000)  # one year
-SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-# Only marks the header as eligible; submitting the domain to the browsers'
-# preload list is a separate, manual step. Set 0 to leave "preload" out.
-SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
+# HSTS: one day by default, for this host only. includeSubDomains pins every
+# subdomain of the domain to HTTPS and preload asks browsers to ship the pin:
+# both outlive a rollback, so they are the stack's explicit opt-in
+# (DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS, DJANGO_SECURE_HSTS_PRELOAD), and
+# preload needs what https://hstspreload.org/ requires (includeSubDomains and
+# a max-age of at least a year). Raise DJANGO_SECURE_HSTS_SECONDS once HTTPS
+# works everywhere the domain is used.
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 86400)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+if SECURE_HSTS_SECONDS < 0:
+    raise ImproperlyConfigured(f"DJANGO_SECURE_HSTS_SECONDS must be 0 or more, got {SECURE_HSTS_SECONDS}")
+if SECURE_HSTS_PRELOAD and not SECURE_HSTS_INCLUDE_SUBDOMAINS:
+    raise ImproperlyConfigured("DJANGO_SECURE_HSTS_PRELOAD needs DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS=1 (hstspreload.org)")
+if SECURE_HSTS_PRELOAD and SECURE_HSTS_SECONDS < 31536000:
+    raise ImproperlyConfigured(
+        f"DJANGO_SECURE_HSTS_PRELOAD needs DJANGO_SECURE_HSTS_SECONDS >= 31536000 (hstspreload.org), got {SECURE_HSTS_SECONDS}"
+    )
+# check --deploy warns when includeSubDomains (W005) or preload (W021) is off:
+# here that is the documented default, not an oversight.
+SILENCED_SYSTEM_CHECKS = [
+    check
+    for check, opted_in in (("security.W005", SECURE_HSTS_INCLUDE_SUBDOMAINS), ("security.W021", SECURE_HSTS_PRELOAD))
+    if not opted_in
+]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -241,6 +279,8 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
+# A JSON API: CSRF failures answer JSON too (config/urls.py), like 400/403/404/500.
+CSRF_FAILURE_VIEW = "config.urls.csrf_failure"
 
 # Nothing is written to the image at run time (read-only root filesystem):
 # large uploads spool to the system temp dir (/tmp, FILE_UPLOAD_TEMP_DIR unset).
@@ -263,6 +303,33 @@ LOGGING = {
         "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
     },
 }
+
+# --- API: write credential and size limits (issue 20) -----------------------
+# Writes need "Authorization: Bearer <API_TOKEN>". The service injects
+# API_TOKEN from Secrets Manager through the task definition's ``secrets``.
+# Unset, the API is read-only (writes answer 403): it never fails open.
+API_TOKEN = os.environ.get("API_TOKEN", "").strip()
+if API_TOKEN and len(API_TOKEN) < 32:
+    raise ImproperlyConfigured(
+        f"API_TOKEN must be at least 32 characters (a random secret), got {len(API_TOKEN)}"
+    )
+# A note's body, in characters; lists return an excerpt, never whole bodies.
+NOTES_BODY_MAX_CHARS = 10_000
+NOTES_EXCERPT_CHARS = 200
+NOTES_PAGE_SIZE_DEFAULT = 20
+NOTES_PAGE_SIZE_MAX = 100
+# Bodies Django reads into memory (JSON). The largest valid note is about
+# 122 KiB on the wire: 10,000 + 200 characters of a 4-byte UTF-8 character,
+# JSON-escaped as two \uXXXX (12 bytes each). Django's default is 2.5 MiB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
+# Multipart requests (attachments) may be larger; their files stream to the
+# temp dir above FILE_UPLOAD_MAX_MEMORY_SIZE instead of staying in memory.
+NOTES_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 1  # Django >= 3.2.18; older versions ignore it
+API_MAX_REQUEST_BYTES = NOTES_ATTACHMENT_MAX_BYTES + 64 * 1024
+# --- end API ------------------------------------------------------------------
 
 # Test-only: a slow view for the graceful-shutdown test. The service never
 # sets this variable.

@@ -1,4 +1,9 @@
-"""URLs: the JSON API under /api/. The health checks are middleware (config/health.py)."""
+"""URLs: the JSON API under /api/. The health checks are middleware (config/health.py).
+
+Every error Django itself answers is JSON in the API's shape
+{"errors": {"__all__": [message]}}: 400, 403, 404, 500 and CSRF failures
+(settings.CSRF_FAILURE_VIEW), never Django's HTML pages.
+"""
 import hashlib
 
 from django.conf import settings
@@ -40,6 +45,16 @@ def bad_request(request, exception=None):
     return JsonResponse({"errors": {"__all__": ["bad request"]}}, status=400)
 
 
+def permission_denied(request, exception=None):
+    return JsonResponse({"errors": {"__all__": ["forbidden"]}}, status=403)
+
+
+def csrf_failure(request, reason=""):
+    """settings.CSRF_FAILURE_VIEW: the reason, as JSON (no secrets in it)."""
+    return JsonResponse({"errors": {"__all__": [f"CSRF verification failed: {reason}"]}}, status=403)
+
+
 handler404 = not_found
 handler500 = server_error
 handler400 = bad_request
+handler403 = permission_denied

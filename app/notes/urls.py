@@ -6,6 +6,7 @@ from . import views
 urlpatterns = [
     path("notes/", views.note_collection, name="note-collection"),
     path("notes/<int:note_id>/", views.note_detail, name="note-detail"),
+    path("notes/<int:note_id>/attachment/", views.note_attachment, name="note-attachment"),
 ]
 
 if settings.TEST_SLOW_VIEW:  # test-only, never set by the service

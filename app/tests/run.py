@@ -1,7 +1,8 @@
 """Runs the app's unittest suite in a fixed order and prints "N passed, N failed".
 
-Usage (from app/): /usr/bin/python3 -m tests.run [-q] [MODULE...]
-MODULEs (e.g. tests.test_rotation) run only those, in the order given.
+Usage (from app/): /usr/bin/python3 -m tests.run [-q] [tests.MODULE ...]
+Naming modules (e.g. tests.test_rotation) runs only those, in the order given
+(for development; the test command runs all).
 The order matters for the live modules: the database outage and the
 read-only check come last. Exit status is non-zero on any failure or error.
 """
@@ -13,8 +14,12 @@ import unittest
 
 MODULES = [
     "tests.test_gunicorn_conf",
+    "tests.test_requirements",
     "tests.test_settings",
     "tests.test_live",
+    "tests.test_api_limits",
+    "tests.test_safe_defaults",
+    "tests.test_attachments",
     "tests.test_shutdown",
     "tests.test_provision",
     "tests.test_dbsafety",
@@ -55,18 +60,26 @@ def main(argv):
     verbosity = 1 if "-q" in argv else 2
     suite = unittest.TestSuite()
     loader = unittest.TestLoader()
-    for name in [a for a in argv if not a.startswith("-")] or MODULES:
+    only = [a for a in argv if a.startswith("tests.")]
+    for name in only or MODULES:
         suite.addTests(loader.loadTestsFromName(name))
     result = unittest.TextTestRunner(verbosity=verbosity, stream=sys.stdout, resultclass=TimedResult).run(suite)
     print("slowest tests:")
     for seconds, name in sorted(getattr(result, "durations", []), reverse=True)[:8]:
         print(f"  {seconds:6.1f}s  {name}")
-    failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
+    # Count tests, not failing subtests: a test with three failing subtests is one failure.
+    failing = {getattr(test, "test_case", test).id() for test, _ in result.failures + result.errors}
+    failing |= {test.id() for test in result.unexpectedSuccesses}
+    failed = len(failing)
     skipped = len(result.skipped)
-    passed = result.testsRun - len(result.failures) - len(result.errors) - skipped - len(result.unexpectedSuccesses)
+    passed = result.testsRun - failed - skipped
     if skipped:
         print(f"{skipped} skipped")
-    print(f"{passed} passed, {failed} failed", flush=True)
+    stack = os.environ.get("TEST_STACK", "")
+    print(f"{stack + ': ' if stack else ''}{passed} passed, {failed} failed", flush=True)
+    if os.environ.get("TEST_RESULT_FILE"):
+        with open(os.environ["TEST_RESULT_FILE"], "w") as f:
+            f.write(f"{passed} {failed}\n")
     return 0 if failed == 0 and result.testsRun > 0 else 1
 
 

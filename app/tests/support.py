@@ -30,6 +30,10 @@ NOBODY_GID = 65534
 ALLOWED_HOST = "api.example.test"
 BUCKET_REGION = "eu-west-1"
 SECRET_KEY = secrets.token_urlsafe(64)  # 80+ chars, random: passes security.W009
+# The write credential the service delivers through the task definition's
+# ``secrets`` (API_TOKEN); writes carry it as "Authorization: Bearer <token>".
+API_TOKEN = secrets.token_urlsafe(32)
+AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
 
 def require_env(name):
@@ -103,10 +107,14 @@ def service_env(**overrides):
         "AWS_S3_REGION_NAME": BUCKET_REGION,
         "HEALTH_CHECK_PATH": "/healthz",
         "WEB_CONCURRENCY": "2",
+        "API_TOKEN": API_TOKEN,
     }
     if LEGACY_DB_ENV:
         login = secret_value(APP_SECRET)
         env.update(DB_USER=login["username"], DB_PASSWORD=login["password"])
+    if os.environ.get("TEST_PYTHONPATH"):
+        # The stack under test (scripts/test-app.sh: trixie's packages in a prefix).
+        env["PYTHONPATH"] = os.environ["TEST_PYTHONPATH"]
     env.update({k: v for k, v in overrides.items() if v is not None})
     for key in [k for k, v in overrides.items() if v is None]:
         env.pop(key, None)
@@ -363,3 +371,98 @@ def settings_values(env, names):
     if proc.returncode != 0:
         raise AssertionError(f"settings failed to load: {proc.stderr}")
     return json.loads(proc.stdout)
+
+
+def worker_pids(master_pid):
+    """The gunicorn workers of a master: its direct children (from /proc)."""
+    pids = []
+    for task in pathlib.Path(f"/proc/{master_pid}/task").iterdir():
+        children = (task / "children").read_text().split()
+        pids.extend(int(pid) for pid in children)
+    return sorted(pids)
+
+
+def peak_rss_kib(pid):
+    """VmHWM of a process: the peak resident set size over its lifetime, in KiB."""
+    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise AssertionError(f"/proc/{pid}/status has no VmHWM")
+
+
+def db_execute(sql, params=()):
+    """Run one statement on the test database as the app's role (its secret's login, verify-full TLS)."""
+    conn = connect_as(secret_value(APP_SECRET))
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(sql, params)
+    finally:
+        conn.close()
+
+
+def multipart(fields=(), files=()):
+    """A multipart/form-data body: fields [(name, value)], files [(name, filename, bytes, type)]."""
+    boundary = "----apptest" + secrets.token_hex(12)
+    out = []
+    for name, value in fields:
+        out.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    for name, filename, data, ctype in files:
+        out.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                   f"Content-Type: {ctype}\r\n\r\n".encode() + data + b"\r\n")
+    out.append(f"--{boundary}--\r\n".encode())
+    return b"".join(out), f"multipart/form-data; boundary={boundary}"
+
+
+class ContainerCredentials:
+    """A stand-in for the ECS container credentials endpoint (the task role).
+
+    boto3's default chain reads AWS_CONTAINER_CREDENTIALS_FULL_URI (a loopback
+    URL is allowed) exactly as it reads the RELATIVE_URI ECS sets; the app
+    gets temporary credentials from here, never from keys in its settings.
+    ``requests`` counts the fetches, so a test can show the chain was used.
+    """
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        owner = self
+        self.requests = 0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                owner.requests += 1
+                expiry = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+                body = json.dumps({"AccessKeyId": "ASIATESTTASKROLE", "SecretAccessKey": "task-role-secret",
+                                   "Token": "task-role-session-token", "Expiration": expiry}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v2/credentials/task-role"
+
+    def env(self):
+        """What the container sees: the S3 stand-in, its shim on PYTHONPATH, the credentials endpoint."""
+        return {
+            "AWS_S3_ENDPOINT_URL": require_env("TEST_FAKES3_ENDPOINT"),
+            "PYTHONPATH": os.pathsep.join(p for p in (os.environ.get("TEST_PYTHONPATH"), require_env("TEST_S3SHIM_DIR")) if p),
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI": self.url,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            # No keys in the environment (boto3's chain would take them
+            # before the container endpoint): the task role answers for S3
+            # and for the Secrets Manager stand-in alike, as on ECS.
+            "AWS_ACCESS_KEY_ID": None,
+            "AWS_SECRET_ACCESS_KEY": None,
+        }
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()

@@ -29,9 +29,9 @@ class WorkerFormulaTest(unittest.TestCase):
         self.conf = load_conf()
 
     def test_formula_table(self):
-        # Same table as the Go service: max(2, floor(vcpu) + 1).
-        cases = [(0.25, 2), (0.5, 2), (1, 2), (2, 3), (4, 5), (8, 9), (16, 17),
-                 (0.75, 2), (1.5, 2), (2.5, 3), (3.75, 4)]  # off-grid values pin floor(), not round()/ceil()
+        # Same table as the Go service: the seed's (2 x vcpu) + 1, floored, at least 2.
+        cases = [(0.25, 2), (0.5, 2), (1, 3), (2, 5), (4, 9), (8, 17), (16, 33),
+                 (0.75, 2), (1.25, 3), (1.5, 4), (2.5, 6), (3.75, 8)]  # off-grid values pin floor(), not round()/ceil()
         for vcpu, want in cases:
             with self.subTest(vcpu=vcpu):
                 got = self.conf.workers_for(vcpu)
@@ -44,6 +44,11 @@ class WorkerFormulaTest(unittest.TestCase):
                 self.assertEqual(got, want, f"got {got}, want {want}")
         conf = load_conf(WEB_CONCURRENCY="4")
         self.assertEqual(conf.workers, 4, f"workers: got {conf.workers}, want 4")
+
+    def test_bad_threads_is_an_error(self):
+        for raw in ("two", "0"):
+            with self.subTest(GUNICORN_THREADS=raw), self.assertRaises(SystemExit):
+                load_conf(GUNICORN_THREADS=raw)
 
     def test_bad_web_concurrency_is_an_error(self):
         for raw in ("zero", "0", "-3"):
@@ -60,8 +65,8 @@ class WorkerFormulaTest(unittest.TestCase):
         return tmp.name
 
     def test_cgroup_v2_quota(self):
-        cases = [("25000 100000\n", 0.25, 2), ("50000 100000\n", 0.5, 2), ("100000 100000\n", 1.0, 2),
-                 ("200000 100000\n", 2.0, 3), ("400000 100000\n", 4.0, 5)]
+        cases = [("25000 100000\n", 0.25, 2), ("50000 100000\n", 0.5, 2), ("100000 100000\n", 1.0, 3),
+                 ("200000 100000\n", 2.0, 5), ("400000 100000\n", 4.0, 9)]
         for text, vcpu, workers in cases:
             with self.subTest(cpu_max=text.strip()):
                 root = self._cgroup({"cpu.max": text})
@@ -94,7 +99,7 @@ class DefaultsTest(unittest.TestCase):
     def test_other_defaults(self):
         conf = load_conf()
         want = {
-            "bind": "0.0.0.0:8000", "worker_class": "gthread", "threads": 4, "timeout": 60,
+            "bind": "0.0.0.0:8000", "worker_class": "gthread", "threads": 2, "timeout": 60,
             "worker_tmp_dir": "/dev/shm", "forwarded_allow_ips": "*", "accesslog": "-",
         }
         for name, value in want.items():

@@ -1,5 +1,6 @@
 """The real gunicorn + Django + PostgreSQL over HTTP: build steps, health, API, static, hosts, logs."""
 import json
+import os
 import re
 import unittest
 
@@ -46,7 +47,8 @@ class BuildStepsTest(unittest.TestCase):
         proc = support.ensure_built()["migrate"]
         self.assertEqual(proc.returncode, 0, f"migrate: got exit {proc.returncode}\n{proc.stderr}")
         plan = support.manage("showmigrations", "notes")
-        self.assertIn("[X] 0001_initial", plan.stdout, f"showmigrations: got {plan.stdout}{plan.stderr}")
+        for name in ("0001_initial", "0002_attachment"):
+            self.assertIn(f"[X] {name}", plan.stdout, f"showmigrations: got {plan.stdout}{plan.stderr}")
 
 
 class HealthTest(unittest.TestCase):
@@ -84,7 +86,7 @@ class HealthTest(unittest.TestCase):
 
 class NotesApiTest(unittest.TestCase):
     def test_round_trip(self):
-        status, headers, created, body = get_json("/api/notes/", method="POST",
+        status, headers, created, body = get_json("/api/notes/", method="POST", headers=support.AUTH,
                                                    body={"title": "first note", "body": "hello"})
         self.assertEqual(status, 201, f"create: got {status}, want 201; body {body[:300]!r}")
         note_id = created["id"]
@@ -95,6 +97,10 @@ class NotesApiTest(unittest.TestCase):
         self.assertEqual(status, 200, f"list: got {status}, want 200")
         ids = [n["id"] for n in listing["results"]]
         self.assertIn(note_id, ids, f"list ids: got {ids}, want to contain {note_id}")
+        summary = next(n for n in listing["results"] if n["id"] == note_id)
+        want = {"id": note_id, "title": "first note", "excerpt": "hello", "truncated": False,
+                "created_at": created["created_at"], "has_attachment": False, "url": f"/api/notes/{note_id}/"}
+        self.assertEqual(summary, want, f"list entry: got {summary}, want {want}")
         self.assertGreaterEqual(listing["count"], 1)
 
         status, _, detail, _ = get_json(f"/api/notes/{note_id}/")
@@ -116,25 +122,25 @@ class NotesApiTest(unittest.TestCase):
         ]
         for payload, field in cases:
             with self.subTest(payload=str(payload)[:40]):
-                status, _, doc, body = get_json("/api/notes/", method="POST", body=payload)
+                status, _, doc, body = get_json("/api/notes/", method="POST", body=payload, headers=support.AUTH)
                 self.assertEqual(status, 400, f"status: got {status}, want 400; body {body[:300]!r}")
                 self.assertIn(field, doc["errors"], f"errors: got {doc['errors']}, want key {field!r}")
 
     def test_malformed_json_400(self):
         for raw in (b"{not json", b"[1, 2]", b"\xff\xfe"):
             with self.subTest(raw=raw):
-                status, _, doc, body = get_json("/api/notes/", method="POST", body=raw)
+                status, _, doc, body = get_json("/api/notes/", method="POST", body=raw, headers=support.AUTH)
                 self.assertEqual(status, 400, f"status: got {status}, want 400; body {body[:300]!r}")
                 self.assertIn("__all__", doc["errors"])
 
     def test_pagination(self):
         for i in range(3):
-            get_json("/api/notes/", method="POST", body={"title": f"page note {i}"})
+            get_json("/api/notes/", method="POST", body={"title": f"page note {i}"}, headers=support.AUTH)
         status, _, page1, _ = get_json("/api/notes/?page_size=2&page=1")
         self.assertEqual(status, 200)
         self.assertEqual(len(page1["results"]), 2, f"page size: got {len(page1['results'])}, want 2")
         self.assertEqual(page1["next"], 2)
-        for query, want in (("page_size=0", 400), ("page_size=1000", 400), ("page=abc", 400), ("page=99999", 404)):
+        for query, want in (("page_size=0", 400), ("page_size=1000", 400), ("page=abc", 400), ("page=99999", 400), ("page=0", 400)):
             with self.subTest(query=query):
                 status, _, _, _ = get_json(f"/api/notes/?{query}")
                 self.assertEqual(status, want, f"{query}: got {status}, want {want}")
@@ -153,7 +159,7 @@ class NotesApiTest(unittest.TestCase):
         want = {
             "X-Frame-Options": "DENY",
             "X-Content-Type-Options": "nosniff",
-            "Strict-Transport-Security": "max-age=31536000; includeSubDomains; preload",
+            "Strict-Transport-Security": "max-age=86400",
             "Referrer-Policy": "same-origin",
         }
         for name, value in want.items():
@@ -178,6 +184,29 @@ class StaticFilesTest(unittest.TestCase):
         status, headers, _, _ = get_json(f"/static/{hashed}", headers={"Accept-Encoding": "gzip"})
         self.assertEqual(status, 200)
         self.assertEqual(headers.get("Content-Encoding"), "gzip", f"got {headers.get('Content-Encoding')!r}")
+
+
+class StackTest(unittest.TestCase):
+    """The servers run on the stack scripts/test-app.sh names (TEST_STACK), not on whatever is installed."""
+
+    def test_server_runs_the_stack_under_test(self):
+        code = ("from importlib.metadata import version\n"
+                "from django.db import connection\n"
+                "connection.ensure_connection()\n"
+                "print(version('Django'), version('gunicorn'), type(connection.connection).__module__.split('.')[0])\n")
+        proc = support.manage("shell", "-c", code)
+        self.assertEqual(proc.returncode, 0, f"manage.py shell: {proc.stderr[-600:]}")
+        # The last line: the app's JSON log lines (e.g. the secret read when
+        # the connection opens) also go to stdout.
+        django_version, gunicorn_version, driver = proc.stdout.strip().splitlines()[-1].split()
+        want = {"bookworm": ("3.2.", "20.1.", "psycopg2"), "trixie": ("4.2.", "23.", "psycopg")}.get(
+            os.environ.get("TEST_STACK", ""))
+        if want:
+            got = (django_version, gunicorn_version, driver)
+            self.assertTrue(django_version.startswith(want[0]) and gunicorn_version.startswith(want[1])
+                            and driver == want[2], f"stack: got {got}, want {want}")
+        logs = SERVER.stdout_path.read_text()
+        self.assertIn(f"Starting gunicorn {gunicorn_version}", logs, "the server is not the gunicorn of this stack")
 
 
 class LogsTest(unittest.TestCase):

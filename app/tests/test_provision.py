@@ -62,7 +62,7 @@ class ProvisionTest(unittest.TestCase):
     def assert_least_privilege(self, database=None):
         app = support.secret_value(support.APP_SECRET)
         # Reads and writes its tables.
-        note_id = run_sql_as(app, "INSERT INTO notes_note (title, body, created_at) VALUES ('p', 'b', now())"
+        note_id = run_sql_as(app, "INSERT INTO notes_note (title, body, attachment, created_at) VALUES ('p', 'b', '', now())"
                                   " RETURNING id", database)[0][0]
         run_sql_as(app, f"UPDATE notes_note SET body = 'c' WHERE id = {note_id}", database)
         self.assertEqual(run_sql_as(app, f"SELECT body FROM notes_note WHERE id = {note_id}", database), [("c",)])

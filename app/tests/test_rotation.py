@@ -44,7 +44,8 @@ class Load:
             try:
                 if n % 5 == 0:
                     status, _, body = support.request(self.port, "/api/notes/", method="POST",
-                                                      body={"title": f"rotation {index}-{n}"}, timeout=15)
+                                                      body={"title": f"rotation {index}-{n}"},
+                                                      headers=support.AUTH, timeout=15)
                     good = status == 201
                 else:
                     status, _, body = support.request(self.port, "/api/notes/?page_size=1", timeout=15)

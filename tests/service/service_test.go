@@ -70,7 +70,7 @@ func TestContainerDefinition(t *testing.T) {
 	wantEnv := map[string]string{
 		"DJANGO_SETTINGS_MODULE": "config.settings", "DB_HOST": "db.example.internal", "DB_PORT": "5432",
 		"DB_NAME": "app", "AWS_STORAGE_BUCKET_NAME": "media-bucket", "AWS_S3_REGION_NAME": "us-east-1",
-		"HEALTH_CHECK_PATH": "/livez", "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4",
+		"HEALTH_CHECK_PATH": "/livez", "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "2",
 		"GUNICORN_TIMEOUT": "60", "GUNICORN_KEEPALIVE": "75", "GUNICORN_GRACEFUL_TIMEOUT": "25",
 		// The app reads its credentials from this secret, in this region,
 		// when it connects (RDS-11): an ARN, not a secret.
@@ -108,17 +108,21 @@ func TestContainerDefinition(t *testing.T) {
 	}
 }
 
-// TestGunicornWorkersPerCPU checks WEB_CONCURRENCY = vCPU + 1, at least 2,
-// for every Fargate CPU size (the formula bench/app.sh measured).
+// TestGunicornWorkersPerCPU checks WEB_CONCURRENCY = the seed's
+// (2 x vCPU) + 1, at least 2, and GUNICORN_THREADS 2, for every Fargate CPU size.
 func TestGunicornWorkersPerCPU(t *testing.T) {
-	want := map[int]string{256: "2", 512: "2", 1024: "2", 2048: "3", 4096: "5", 8192: "9", 16384: "17"}
+	want := map[int]string{256: "2", 512: "2", 1024: "3", 2048: "5", 4096: "9", 8192: "17", 16384: "33"}
 	for _, cpu := range components.FargateCPUs() {
 		t.Run(fmt.Sprint(cpu), func(t *testing.T) {
 			res := runService(t, func(a *components.DjangoServiceArgs) {
 				a.CPU, a.Memory = cpu, components.FargateMemory[cpu][0]
 			})
-			if got := envOf(web(t, res), "environment")["WEB_CONCURRENCY"]; got != want[cpu] {
+			env := envOf(web(t, res), "environment")
+			if got := env["WEB_CONCURRENCY"]; got != want[cpu] {
 				t.Errorf("cpu %d: WEB_CONCURRENCY got %s, want %s", cpu, got, want[cpu])
+			}
+			if got := env["GUNICORN_THREADS"]; got != "2" {
+				t.Errorf("cpu %d: GUNICORN_THREADS got %s, want 2", cpu, got)
 			}
 		})
 	}
