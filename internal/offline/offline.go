@@ -226,6 +226,32 @@ func (r *Result) Named(name string) *Resource {
 	return nil
 }
 
+// WaitsFor returns every URN the resource with that URN waits for before
+// the engine creates or updates it: its dependencies and property
+// dependencies, followed transitively (the engine orders steps this way).
+func (r *Result) WaitsFor(urn string) map[string]bool {
+	seen := map[string]bool{}
+	stack := []string{urn}
+	for len(stack) > 0 {
+		res := r.ByURN(stack[len(stack)-1])
+		stack = stack[:len(stack)-1]
+		if res == nil {
+			continue
+		}
+		deps := append([]string(nil), res.Dependencies...)
+		for _, d := range res.PropertyDependencies {
+			deps = append(deps, d...)
+		}
+		for _, d := range deps {
+			if !seen[d] {
+				seen[d] = true
+				stack = append(stack, d)
+			}
+		}
+	}
+	return seen
+}
+
 // ByURN returns the resource with that URN, or nil.
 func (r *Result) ByURN(urn string) *Resource {
 	for _, res := range r.Resources {

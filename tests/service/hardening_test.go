@@ -156,7 +156,7 @@ func TestUnknownHostsAnswer421(t *testing.T) {
 			t.Errorf("rule %s: got %v, want %v", field, c[0], c[1])
 		}
 	}
-	if svc := testutil.One(t, res, "aws:ecs/service:Service"); !dependsOn(res, svc.URN)[r.URN] {
+	if svc := testutil.One(t, res, "aws:ecs/service:Service"); !res.WaitsFor(svc.URN)[r.URN] {
 		t.Errorf("service does not depend on the forwarding rule: ECS refuses a target group no listener uses")
 	}
 	// Without a domain every host is forwarded, as before.
@@ -231,7 +231,7 @@ func TestLaunchDependenciesArg(t *testing.T) {
 		return err
 	})
 	svc := testutil.One(t, res, "aws:ecs/service:Service")
-	if !dependsOn(res, svc.URN)[res.Named("endpoint-stand-in").URN] {
+	if !res.WaitsFor(svc.URN)[res.Named("endpoint-stand-in").URN] {
 		t.Errorf("service does not depend on the launch dependency it was given")
 	}
 }

@@ -102,29 +102,3 @@ func policy(t *testing.T, doc string) components.PolicyDocument {
 	}
 	return p
 }
-
-// dependsOn returns every URN the resource with that URN waits for before
-// the engine creates or updates it: its dependencies and property
-// dependencies, followed transitively (the engine orders steps this way).
-func dependsOn(res *offline.Result, urn string) map[string]bool {
-	seen := map[string]bool{}
-	stack := []string{urn}
-	for len(stack) > 0 {
-		r := res.ByURN(stack[len(stack)-1])
-		stack = stack[:len(stack)-1]
-		if r == nil {
-			continue
-		}
-		deps := append([]string(nil), r.Dependencies...)
-		for _, d := range r.PropertyDependencies {
-			deps = append(deps, d...)
-		}
-		for _, d := range deps {
-			if !seen[d] {
-				seen[d] = true
-				stack = append(stack, d)
-			}
-		}
-	}
-	return seen
-}

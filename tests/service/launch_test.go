@@ -21,7 +21,7 @@ func TestLaunchOrder(t *testing.T) {
 		res := runService(t, func(a *components.DjangoServiceArgs) { a.Spot = spot })
 		svc := testutil.One(t, res, "aws:ecs/service:Service")
 		td := testutil.One(t, res, "aws:ecs/taskDefinition:TaskDefinition")
-		svcDeps, tdDeps := dependsOn(res, svc.URN), dependsOn(res, td.URN)
+		svcDeps, tdDeps := res.WaitsFor(svc.URN), res.WaitsFor(td.URN)
 
 		var want []*offline.Resource
 		want = append(want, res.Named("web-execution-policy"), res.Named("web-capacity"))

@@ -5,34 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/djangofargate/djangofargate/internal/offline"
 	"github.com/djangofargate/djangofargate/tests/testutil"
 )
-
-// dependsOn returns every URN the resource with that URN waits for: its
-// dependencies and property dependencies, transitively.
-func dependsOn(res *offline.Result, urn string) map[string]bool {
-	seen := map[string]bool{}
-	stack := []string{urn}
-	for len(stack) > 0 {
-		r := res.ByURN(stack[len(stack)-1])
-		stack = stack[:len(stack)-1]
-		if r == nil {
-			continue
-		}
-		deps := append([]string(nil), r.Dependencies...)
-		for _, d := range r.PropertyDependencies {
-			deps = append(deps, d...)
-		}
-		for _, d := range deps {
-			if !seen[d] {
-				seen[d] = true
-				stack = append(stack, d)
-			}
-		}
-	}
-	return seen
-}
 
 // TestServiceWaitsForEndpoints protects issue 12 item 5 (CONTROLS.md
 // ECS-14) across the stack: with interface endpoints, the first task (and
@@ -42,7 +16,7 @@ func dependsOn(res *offline.Result, urn string) map[string]bool {
 func TestServiceWaitsForEndpoints(t *testing.T) {
 	res := testutil.MustRunStack(t, "prod", nil)
 	svc := testutil.One(t, res, "aws:ecs/service:Service")
-	deps := dependsOn(res, svc.URN)
+	deps := res.WaitsFor(svc.URN)
 	n := 0
 	for _, e := range res.ByType("aws:ec2/vpcEndpoint:VpcEndpoint") {
 		n++
