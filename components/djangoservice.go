@@ -211,6 +211,14 @@ type DjangoServiceArgs struct {
 	// Secrets maps extra variable names to Secrets Manager or SSM ARNs
 	// (optionally "arn:json-key::"); the execution role may read them.
 	Secrets map[string]string `pulumi:"secrets,optional"`
+	// GeneratedSecrets names variables the component fills with a random
+	// 64-character value (letters and digits) kept in a Secrets Manager
+	// secret of its own, as it does for DJANGO_SECRET_KEY: for example the
+	// reference app's API_TOKEN. The value reaches the container through
+	// the task definition's secrets; read it with
+	// `aws secretsmanager get-secret-value` on GeneratedSecretArns[name].
+	// Default none.
+	GeneratedSecrets []string `pulumi:"generatedSecrets,optional"`
 	// Gunicorn tunes the app server; see GunicornArgs for its defaults.
 	Gunicorn *GunicornArgs `pulumi:"gunicorn,optional"`
 	// Tags are added to every taggable resource.
@@ -264,6 +272,8 @@ type DjangoService struct {
 	TaskSecurityGroupID pulumi.StringOutput `pulumi:"taskSecurityGroupId"`
 	// SecretKeyArn is the Secrets Manager secret holding DJANGO_SECRET_KEY.
 	SecretKeyArn pulumi.StringOutput `pulumi:"secretKeyArn"`
+	// GeneratedSecretArns maps each of GeneratedSecrets to its secret's ARN.
+	GeneratedSecretArns pulumi.StringMapOutput `pulumi:"generatedSecretArns"`
 	// MigrationRoleArn is the migration task's role, "" without Migrations:
 	// whoever runs `pulumi up` needs iam:PassRole on it.
 	MigrationRoleArn pulumi.StringOutput `pulumi:"migrationRoleArn"`
@@ -360,6 +370,7 @@ func NewDjangoService(ctx *pulumi.Context, name string, args *DjangoServiceArgs,
 		"logGroupName":        s.LogGroupName,
 		"taskSecurityGroupId": s.TaskSecurityGroupID,
 		"secretKeyArn":        s.SecretKeyArn,
+		"generatedSecretArns": s.GeneratedSecretArns,
 		"migrationRoleArn":    s.MigrationRoleArn,
 	})
 }
@@ -379,6 +390,7 @@ type serviceBuilder struct {
 	origins               pulumi.StringOutput // DJANGO_CSRF_TRUSTED_ORIGINS
 	listenerDeps          []pulumi.Resource
 	rollbackAlarms        ecs.ServiceAlarmsPtrInput // nil without Alarms
+	generated             pulumi.StringMap          // GeneratedSecrets' ARNs by name
 	// launchDeps are what a task needs before it starts (CONTROLS.md
 	// ECS-14): the service depends on all of them.
 	launchDeps      []pulumi.Resource
@@ -533,5 +545,36 @@ func (b *serviceBuilder) secretKey() error {
 		SecretString: key.Result,
 	}, b.parent)
 	b.s.SecretKeyArn = b.s.SecretKey.Arn
-	return err
+	if err != nil {
+		return err
+	}
+	arns := pulumi.StringMap{}
+	for _, name := range b.a.GeneratedSecrets {
+		role := strings.ReplaceAll(strings.ToLower(name), "_", "-")
+		value, err := random.NewRandomPassword(b.ctx, b.child(role+"-random"), &random.RandomPasswordArgs{
+			Length: pulumi.Int(64), Special: pulumi.Bool(false),
+		}, b.parent)
+		if err != nil {
+			return err
+		}
+		secret, err := secretsmanager.NewSecret(b.ctx, b.child(role), &secretsmanager.SecretArgs{
+			Description: pulumi.Sprintf("%s of %s", name, b.name),
+			Tags:        b.tags,
+		}, b.parent)
+		if err != nil {
+			return err
+		}
+		version, err := secretsmanager.NewSecretVersion(b.ctx, b.child(role+"-value"), &secretsmanager.SecretVersionArgs{
+			SecretId: secret.ID(), SecretString: value.Result,
+		}, b.parent)
+		if err != nil {
+			return err
+		}
+		// The ARN resolves once the value is written: a task never reads an
+		// empty secret.
+		arns[name] = pulumi.All(secret.Arn, version.ID()).ApplyT(func(v []any) string { return v[0].(string) }).(pulumi.StringOutput)
+	}
+	b.generated = arns
+	b.s.GeneratedSecretArns = arns.ToStringMapOutput()
+	return nil
 }

@@ -213,6 +213,14 @@ func (a DjangoServiceArgs) defaults(name string) (DjangoServiceArgs, error) {
 			return fail("secrets", "%s: %q is not a Secrets Manager or SSM parameter ARN", k, v)
 		}
 	}
+	for i, k := range a.GeneratedSecrets {
+		switch {
+		case !envName.MatchString(k):
+			return fail("generatedSecrets", "%q is not a valid variable name", k)
+		case k == "DJANGO_SECRET_KEY" || slices.Contains(reservedEnv, k) || a.Environment[k] != "" || a.Secrets[k] != "" || slices.Contains(a.GeneratedSecrets[:i], k):
+			return fail("generatedSecrets", "%s is already set", k)
+		}
+	}
 	return a.gunicornDefaults(name)
 }
 

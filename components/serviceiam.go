@@ -34,7 +34,7 @@ func (b *serviceBuilder) roles() error {
 			// Only what `secrets` references: the database credentials are
 			// read by the app itself, with the task role (RDS-11).
 			repo, logs, key := v[0], v[1], v[2]
-			secrets := append([]string{key}, secretArns(extra)...)
+			secrets := append(append([]string{key}, v[3:]...), secretArns(extra)...)
 			return PolicyDocument{Version: policyVersion, Statement: []Statement{
 				// GetAuthorizationToken has no resource-level permissions: AWS
 				// requires "*" here (CONTROLS.md IAM-1 exception).
@@ -43,7 +43,7 @@ func (b *serviceBuilder) roles() error {
 				{Sid: "WriteLogs", Effect: "Allow", Action: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resource: []string{logs + ":log-stream:*"}},
 				{Sid: "ReadSecrets", Effect: "Allow", Action: []string{"secretsmanager:GetSecretValue"}, Resource: secrets},
 			}}
-		}, a.RepositoryArn, b.s.LogGroup.Arn, b.s.SecretKey.Arn),
+		}, append([]pulumi.StringInput{a.RepositoryArn, b.s.LogGroup.Arn, b.s.SecretKey.Arn}, generatedArns(b.generated)...)...),
 	}, b.parent)
 	if err != nil {
 		return err
@@ -192,6 +192,15 @@ func secretArns(refs []string) []string {
 		if arn := secretBaseArn(r); !slices.Contains(out, arn) {
 			out = append(out, arn)
 		}
+	}
+	return out
+}
+
+// generatedArns lists the generated secrets' ARNs in name order.
+func generatedArns(m pulumi.StringMap) []pulumi.StringInput {
+	out := make([]pulumi.StringInput, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, m[k])
 	}
 	return out
 }

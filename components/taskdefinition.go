@@ -23,12 +23,12 @@ func (b *serviceBuilder) taskDefinition() error {
 		bucket = a.MediaBucketName
 	}
 	defs := pulumi.All(a.ImageURI, b.s.LogGroup.Name, b.s.SecretKey.Arn, a.DatabaseAppSecretArn,
-		a.DatabaseHost, a.DatabasePort, a.DatabaseName, bucket, b.hosts, b.origins).
+		a.DatabaseHost, a.DatabasePort, a.DatabaseName, bucket, b.hosts, b.origins, b.generated).
 		ApplyT(func(v []any) string {
 			return containerDefinitionsJSON(b.container(containerValues{
 				image: v[0].(string), logGroup: v[1].(string), secretKeyArn: v[2].(string),
 				dbSecretArn: v[3].(string), dbHost: v[4].(string), dbPort: v[5].(int), dbName: v[6].(string),
-				bucket: v[7].(string), hosts: v[8].(string), origins: v[9].(string),
+				bucket: v[7].(string), hosts: v[8].(string), origins: v[9].(string), generated: v[10].(map[string]string),
 			}))
 		}).(pulumi.StringOutput)
 	var volumes ecs.TaskDefinitionVolumeArray
@@ -95,6 +95,7 @@ func livenessCheck(path string) *HealthCheck {
 type containerValues struct {
 	image, logGroup, secretKeyArn, dbSecretArn, dbHost, dbName, bucket, hosts, origins string
 	dbPort                                                                             int
+	generated                                                                          map[string]string // GeneratedSecrets' ARNs
 }
 
 // container builds the web container's definition.
@@ -150,8 +151,13 @@ func (b *serviceBuilder) container(v containerValues) ContainerDefinition {
 	for _, k := range slices.Sorted(maps.Keys(env)) {
 		c.Environment = append(c.Environment, KeyValuePair{Name: k, Value: env[k]})
 	}
-	for _, k := range slices.Sorted(maps.Keys(a.Secrets)) {
-		c.Secrets = append(c.Secrets, Secret{Name: k, ValueFrom: a.Secrets[k]})
+	secrets := maps.Clone(a.Secrets)
+	if secrets == nil {
+		secrets = map[string]string{}
+	}
+	maps.Copy(secrets, v.generated)
+	for _, k := range slices.Sorted(maps.Keys(secrets)) {
+		c.Secrets = append(c.Secrets, Secret{Name: k, ValueFrom: secrets[k]})
 	}
 	return c
 }

@@ -88,6 +88,7 @@ func Program(ctx *pulumi.Context) error {
 	ctx.Export("clusterName", svc.ClusterName)
 	ctx.Export("serviceName", svc.ServiceName)
 	ctx.Export("logGroupName", svc.LogGroupName)
+	ctx.Export("generatedSecretArns", svc.GeneratedSecretArns)
 	ctx.Export("repositoryUrl", w.Registry.RepositoryURL)
 	ctx.Export("imageUri", w.Registry.ImageURI)
 	ctx.Export("dbEndpoint", w.Database.Endpoint)

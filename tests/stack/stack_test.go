@@ -39,6 +39,7 @@ func TestExports(t *testing.T) {
 				"mediaBucket":      media.Output("bucket"),
 				"vpcId":            testutil.One(t, res, "awsx:ec2:Vpc").Output("vpcId"),
 			}
+			want["generatedSecretArns"] = map[string]any{"API_TOKEN": res.Named("djangofargate-api-token").Output("arn")}
 			if stack == "prod" { // alarms on: the topic people subscribe to
 				want["alarmTopicArn"] = testutil.One(t, res, "aws:sns/topic:Topic").Output("arn")
 			}
@@ -46,7 +47,7 @@ func TestExports(t *testing.T) {
 				t.Errorf("exports: got %d %v, want %d", len(res.Exports), res.Exports, len(want))
 			}
 			for k, w := range want {
-				if got := res.Exports[k]; got != w || got == "" || got == nil {
+				if got := res.Exports[k]; fmt.Sprint(got) != fmt.Sprint(w) || got == "" || got == nil {
 					t.Errorf("export %s: got %v, want %v", k, got, w)
 				}
 			}
@@ -133,9 +134,11 @@ func TestDatabaseCredentialWiring(t *testing.T) {
 			if env["DB_SECRET_ARN"] != app || env["AWS_REGION"] != "us-east-1" {
 				t.Errorf("environment: got DB_SECRET_ARN %q, AWS_REGION %q; want the app secret %v and us-east-1", env["DB_SECRET_ARN"], env["AWS_REGION"], app)
 			}
+			// No database credential travels through secrets: only the
+			// generated DJANGO_SECRET_KEY and API_TOKEN (generatedSecrets).
 			for _, s := range defs[0].Secrets {
-				if s["name"] != "DJANGO_SECRET_KEY" {
-					t.Errorf("secrets: got %s from %s, want only DJANGO_SECRET_KEY", s["name"], s["valueFrom"])
+				if s["name"] != "DJANGO_SECRET_KEY" && !(s["name"] == "API_TOKEN" && s["valueFrom"] == res.Named("djangofargate-api-token").Output("arn")) {
+					t.Errorf("secrets: got %s from %s, want only DJANGO_SECRET_KEY and the generated API_TOKEN", s["name"], s["valueFrom"])
 				}
 			}
 			wantPolicies := map[string]string{
