@@ -235,6 +235,16 @@ def request(port, path, *, method="GET", host=ALLOWED_HOST, body=None, headers=N
         return err.code, err.headers, err.read()
 
 
+def request_json(port, path, **kw):
+    """request(), with the body also parsed as JSON: (status, headers, doc or None, body bytes)."""
+    status, headers, body = request(port, path, **kw)
+    try:
+        doc = json.loads(body) if body else None
+    except ValueError:
+        doc = None
+    return status, headers, doc, body
+
+
 _RUNNING = []
 
 

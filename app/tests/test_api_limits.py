@@ -53,12 +53,7 @@ def tearDownModule():
 
 
 def call(path, **kw):
-    status, headers, body = support.request(SERVER.port, path, **kw)
-    try:
-        doc = json.loads(body) if body else None
-    except ValueError:
-        doc = None
-    return status, headers, doc, body
+    return support.request_json(SERVER.port, path, **kw)
 
 
 def largest_note():

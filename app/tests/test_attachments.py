@@ -9,7 +9,6 @@ provides them. The detail answer carries a presigned URL that expires in
 AWS_QUERYSTRING_EXPIRE seconds; the test reads the file back through it.
 """
 import hashlib
-import json
 import os
 import unittest
 import urllib.parse
@@ -42,12 +41,7 @@ def tearDownModule():
 
 
 def call(path, **kw):
-    status, headers, body = support.request(SERVER.port, path, **kw)
-    try:
-        doc = json.loads(body) if body else None
-    except ValueError:
-        doc = None
-    return status, headers, doc, body
+    return support.request_json(SERVER.port, path, **kw)
 
 
 def new_note(title):

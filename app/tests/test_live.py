@@ -25,12 +25,7 @@ def tearDownModule():
 
 
 def get_json(path, **kw):
-    status, headers, body = support.request(SERVER.port, path, **kw)
-    try:
-        doc = json.loads(body) if body else None
-    except ValueError:
-        doc = None
-    return status, headers, doc, body
+    return support.request_json(SERVER.port, path, **kw)
 
 
 class BuildStepsTest(unittest.TestCase):
