@@ -13,6 +13,28 @@ func statements(doc any) []any {
 	return asList(get(doc, "Statement").v)
 }
 
+// allowStatement is one Allow statement of a policy document, with its
+// index in the document and its Sid ("" when it has none).
+type allowStatement struct {
+	i   int
+	sid string
+	s   any
+}
+
+// allowStatements returns the Allow statements of doc: a Deny only narrows
+// access, so no control judges it.
+func allowStatements(doc any) []allowStatement {
+	var out []allowStatement
+	for i, s := range statements(doc) {
+		if eff, _ := get(s, "Effect").str(); eff != "Allow" {
+			continue
+		}
+		sid, _ := get(s, "Sid").str()
+		out = append(out, allowStatement{i, sid, s})
+	}
+	return out
+}
+
 func asList(v any) []any {
 	switch x := v.(type) {
 	case []any:
@@ -50,12 +72,9 @@ func judgePolicy(j *judge, v value, what string) {
 	if j.unreadable(v, what) {
 		return
 	}
-	for i, s := range statements(doc) {
-		if eff, _ := get(s, "Effect").str(); eff != "Allow" {
-			continue
-		}
-		sid, _ := get(s, "Sid").str()
-		label := fmt.Sprintf("%s statement %s", what, orText(sid, fmt.Sprint(i)))
+	for _, st := range allowStatements(doc) {
+		s := st.s
+		label := fmt.Sprintf(statementLabel, what, orText(st.sid, fmt.Sprint(st.i)))
 		if get(s, "NotAction").state != absent || get(s, "NotResource").state != absent {
 			j.fail("not-action", "%s allows NotAction or NotResource", label)
 		}

@@ -113,12 +113,9 @@ func judgeAccess(j *judge, v value, what string) {
 	if j.unreadable(v, what) {
 		return
 	}
-	for i, s := range statements(doc) {
-		if eff, _ := get(s, "Effect").str(); eff != "Allow" {
-			continue
-		}
-		sid, _ := get(s, "Sid").str()
-		label := fmt.Sprintf(statementLabel, what, orText(sid, fmt.Sprint(i)))
+	for _, st := range allowStatements(doc) {
+		s := st.s
+		label := fmt.Sprintf(statementLabel, what, orText(st.sid, fmt.Sprint(st.i)))
 		actions := strList(get(s, "Action").v)
 		if get(s, "NotAction").state != absent {
 			j.fail("not-action", "%s allows NotAction: every other action, escalation included", label)
@@ -285,11 +282,9 @@ func checkTrust(d *Document, _ string) []Finding {
 			return j.done("")
 		}
 		var trusted []string
-		for i, s := range statements(doc) {
-			if eff, _ := get(s, "Effect").str(); eff != "Allow" {
-				continue
-			}
-			label := fmt.Sprintf("trust statement %d", i)
+		for _, st := range allowStatements(doc) {
+			s := st.s
+			label := fmt.Sprintf("trust statement %d", st.i)
 			p := get(s, "Principal")
 			keys := conditionKeys(s)
 			if fmt.Sprint(p.v) == "*" {

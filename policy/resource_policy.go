@@ -106,12 +106,9 @@ func judgeResourcePolicy(j *judge, v value, own map[string]bool) {
 	if j.unreadable(v, "resource policy") {
 		return
 	}
-	for i, s := range statements(doc) {
-		if eff, _ := get(s, "Effect").str(); eff != "Allow" {
-			continue // a Deny narrows access (the TLS-only statement)
-		}
-		sid, _ := get(s, "Sid").str()
-		label := "statement " + orText(sid, fmt.Sprint(i))
+	for _, st := range allowStatements(doc) { // a Deny narrows access (the TLS-only statement)
+		s := st.s
+		label := "statement " + orText(st.sid, fmt.Sprint(st.i))
 		keys := conditionKeys(s)
 		p := get(s, "Principal")
 		if get(s, "NotPrincipal").state != absent {
