@@ -215,7 +215,7 @@ COMMAND="bash bench/app.sh${ARGS:+ $ARGS}"
   echo "- load average (1, 5, 15 min): $LOAD_START at the start, $LOAD_END at the end; load1 per point in the last column"
   echo "- versions: $VERSIONS"
   echo "- pinning: gunicorn on CPU $APP_CPU (a 1-vCPU task); wrk, the sampler and PostgreSQL on CPU $LOAD_CPU"
-  echo "- each point: ${WARMUP}s warm-up (discarded), then ${DURATION}s of \`wrk -t1 -c $CONNS --timeout 10s\`; $NOTES notes seeded; \`/api/notes/\` lists the first page (20 note summaries with 200-character excerpts cut by the database, a COUNT and a SELECT); \`/healthz\` runs \`SELECT 1\`"
+  echo "- each point: ${WARMUP}s warm-up (discarded), then ${DURATION}s of \`wrk -t1 -c $CONNS --timeout 10s\`; $NOTES notes seeded; \`/api/notes/\` lists the first page (20 note summaries with 200-character excerpts cut by the database, a COUNT and a SELECT); \`/healthz\` is the liveness check, no database query (\`/readyz\` is the one that queries)"
   echo "- errors: non-2xx = responses wrk counts as errors (status >= 400); socket = connect + read + write + timeout errors"
   echo "- memory: peak RSS (VmHWM) of any one worker, and peak PSS summed over master and workers (what the task's memory limit sees), sampled every 0.5 s from /proc"
   echo

@@ -132,13 +132,17 @@ bench_need_cpus() {
 }
 
 # bench_pg_start CPU starts PostgreSQL 15 in the work directory, pinned to
-# CPU, on a loopback port, and creates the role and database app. Sets
-# BENCH_PGPORT and BENCH_DB_PASSWORD. fsync is off: the benchmarks measure
+# CPU, on a loopback port, creates the role and database app, and starts the
+# Secrets Manager stand-in (internal/tools/fakesecrets, also on CPU) holding
+# the app's login as the secret "app": the app reads its credentials from
+# Secrets Manager as on ECS (production refuses DB_PASSWORD). Sets
+# BENCH_PGPORT and BENCH_SECRETS_ADDR. fsync is off: the benchmarks measure
 # the app server, not the disk of this machine.
 bench_pg_start() {
   local cpu=$1
   BENCH_PGPORT="$(bench_free_port)"
-  BENCH_DB_PASSWORD="$("$BENCH_PY" -c 'import secrets; print(secrets.token_urlsafe(24))')"
+  local password
+  password="$("$BENCH_PY" -c 'import secrets; print(secrets.token_urlsafe(24))')"
   BENCH_PGDATA="$BENCH_WORK/pg/data"
   mkdir -p "$BENCH_WORK/pg/sock"
   chown -R postgres:postgres "$BENCH_WORK/pg"
@@ -158,9 +162,24 @@ CONF
     -l "$BENCH_WORK/pg/server.log" -w start >/dev/null \
     || { cat "$BENCH_WORK/pg/server.log" >&2; exit 1; }
   runuser -u postgres -- psql -q -h "$BENCH_WORK/pg/sock" -p "$BENCH_PGPORT" -d postgres -v ON_ERROR_STOP=1 \
-    -c "CREATE ROLE app LOGIN PASSWORD '$BENCH_DB_PASSWORD'" \
+    -c "CREATE ROLE app LOGIN PASSWORD '$password'" \
     -c "CREATE DATABASE app OWNER app" >/dev/null
-  bench_log "postgresql on 127.0.0.1:$BENCH_PGPORT, CPU $cpu"
+  (cd "$BENCH_ROOT" && go build -o "$BENCH_WORK/" ./internal/tools/fakesecrets) || bench_die "cannot build fakesecrets"
+  (umask 077 && PASSWORD="$password" "$BENCH_PY" -c '
+import json, os
+print(json.dumps({"app": json.dumps({"username": "app", "password": os.environ["PASSWORD"]})}))' >"$BENCH_WORK/secrets-seed.json")
+  taskset -c "$cpu" "$BENCH_WORK/fakesecrets" -addr 127.0.0.1:0 -seed "$BENCH_WORK/secrets-seed.json" \
+    >"$BENCH_WORK/fakesecrets.addr" 2>"$BENCH_WORK/fakesecrets.log" &
+  bench_track_pid $!
+  local i
+  for ((i = 0; i < 100; i++)); do
+    [[ -s "$BENCH_WORK/fakesecrets.addr" ]] && break
+    sleep 0.1
+  done
+  BENCH_SECRETS_ADDR="$(head -1 "$BENCH_WORK/fakesecrets.addr")"
+  [[ -n "$BENCH_SECRETS_ADDR" ]] || bench_die "fakesecrets did not start: $(cat "$BENCH_WORK/fakesecrets.log")"
+  rm -f "$BENCH_WORK/secrets-seed.json"
+  bench_log "postgresql on 127.0.0.1:$BENCH_PGPORT, Secrets Manager stand-in on $BENCH_SECRETS_ADDR, CPU $cpu"
 }
 
 # bench_app_env prints, one per line, the environment the ECS service gives
@@ -174,9 +193,10 @@ bench_app_env() {
     "DJANGO_SECRET_KEY=$BENCH_SECRET_KEY" \
     "DJANGO_ALLOWED_HOSTS=$BENCH_HOST" \
     "DJANGO_CSRF_TRUSTED_ORIGINS=https://$BENCH_HOST" \
-    DB_HOST=127.0.0.1 "DB_PORT=$BENCH_PGPORT" DB_NAME=app DB_USER=app \
-    "DB_PASSWORD=$BENCH_DB_PASSWORD" DB_SSLMODE=disable \
-    HEALTH_CHECK_PATH=/healthz
+    DB_HOST=127.0.0.1 "DB_PORT=$BENCH_PGPORT" DB_NAME=app \
+    DB_SECRET_ARN=app AWS_REGION=eu-west-1 "AWS_ENDPOINT_URL_SECRETS_MANAGER=http://$BENCH_SECRETS_ADDR" \
+    AWS_ACCESS_KEY_ID=bench-not-a-key AWS_SECRET_ACCESS_KEY=bench-not-a-secret \
+    DB_SSLMODE=disable HEALTH_CHECK_PATH=/healthz
 }
 
 # bench_app_prepare NOTES copies app/ into the work directory (root-owned,
