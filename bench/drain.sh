@@ -26,7 +26,7 @@
 #
 # Scenarios: the shipped chain (GUNICORN_KEEPALIVE 75 > idle 60,
 # GUNICORN_GRACEFUL_TIMEOUT 25 < stopTimeout 30) and gunicorn's defaults
-# (keepalive 2, graceful_timeout 30); both 2 workers x 4 threads gthread (as shipped for 1 vCPU), the
+# (keepalive 2, graceful_timeout 30); both 2 workers x 4 threads gthread (what shipped for 1 vCPU when it was measured), the
 # rest of app/gunicorn.conf.py as shipped (max_requests 0: no recycling); and
 # the shipped chain with worker recycling (max_requests 1000 and 50), which
 # drops requests on kept-alive connections. Pinning: gunicorn A and B on CPU 0;
