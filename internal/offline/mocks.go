@@ -189,8 +189,16 @@ func (m *mocks) unknownOutputs(r *Resource) {
 			out["tagsAll"] = tags // the provider computes it from the tags at plan time
 		}
 	}
-	for k := range r.Outputs {
-		if _, ok := out[k]; !ok {
+	for k, v := range r.Outputs {
+		switch _, ok := out[k]; {
+		case ok:
+		case v.IsSecret():
+			// A secret output (a generated password) stays known: the SDK's
+			// mock monitor cannot carry an unknown secret input (it fails
+			// "malformed RPC secret"), and the preview document shows a
+			// secret as "[secret]" whether it is known or not.
+			out[k] = v
+		default:
 			out[k] = unknown()
 		}
 	}
