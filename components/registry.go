@@ -104,8 +104,7 @@ type RegistryArgs struct {
 // Registry is an ECR repository that scans images on push, never lets a tag
 // move, and expires old images; plus, unless a prebuilt image is given, the
 // app image built from source with a tag derived from the source's content
-// and pushed to it. ImageURI pins the image by its immutable content tag
-// (or by digest when the content was pushed before).
+// and pushed to it. ImageURI pins the image by its immutable content tag.
 type Registry struct {
 	pulumi.ResourceState
 
@@ -116,10 +115,10 @@ type Registry struct {
 	// RepositoryName is the repository's name.
 	RepositoryName pulumi.StringOutput `pulumi:"repositoryName"`
 	// ImageURI is the image the service runs: "<repository>:<content tag>"
-	// for a built image (the tag is immutable in this repository, so it
-	// names one image as a digest would, and it is known at preview),
-	// "<repository>@sha256:<digest>" when the repository already holds the
-	// content, or the prebuilt reference as given.
+	// for an image built from Context, whether built now or pushed before
+	// (the repository's tags are IMMUTABLE, so the tag names one image as
+	// a digest would, and it is known at preview, where the digest is
+	// not), or the prebuilt reference as given.
 	ImageURI pulumi.StringOutput `pulumi:"imageUri"`
 	// ImageTag is the built image's content tag ("src-<32 hex>"), or the
 	// prebuilt reference's tag ("" when it has a digest only).
@@ -375,8 +374,10 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 		// from another machine, a rebuild the docker provider would decide
 		// on): use it as it is. Pushing it again would overwrite an
 		// immutable tag, which ECR refuses. Dropping a docker.Image from the
-		// program leaves its image in ECR (pulumi/pulumi-docker#588).
-		r.ImageURI = pulumi.Sprintf("%s@%s", url, existing)
+		// program leaves its image in ECR (pulumi/pulumi-docker#588). The
+		// reference is the tag, as for a build: the same content always
+		// gives the same ImageURI, so a redeploy changes no task definition.
+		r.ImageURI = pulumi.Sprintf("%s:%s", url, tag)
 	default:
 		token := ecr.GetAuthorizationTokenOutput(ctx, ecr.GetAuthorizationTokenOutputArgs{
 			RegistryId: pulumi.String(registryID),
