@@ -6,7 +6,7 @@
 //   - Network: a VPC with public, private and isolated subnets, NAT, VPC
 //     endpoints, flow logs and a closed default security group.
 //   - Registry: an ECR repository and the app image, built and pushed, pinned
-//     by digest.
+//     by its content tag, immutable in the repository.
 //   - Database: RDS PostgreSQL with TLS forced and an RDS-managed password.
 //   - Storage: private, encrypted S3 buckets for media and ALB access logs
 //     (static files are served from the image by WhiteNoise).

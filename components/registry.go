@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
 	"github.com/pulumi/pulumi-docker/sdk/v4/go/docker"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -103,7 +104,7 @@ type RegistryArgs struct {
 // Registry is an ECR repository that scans images on push, never lets a tag
 // move, and expires old images; plus, unless a prebuilt image is given, the
 // app image built from source with a tag derived from the source's content
-// and pushed to it. ImageURI pins the image by digest.
+// and pushed to it. ImageURI pins the image by its immutable content tag.
 type Registry struct {
 	pulumi.ResourceState
 
@@ -113,9 +114,11 @@ type Registry struct {
 	RepositoryArn pulumi.StringOutput `pulumi:"repositoryArn"`
 	// RepositoryName is the repository's name.
 	RepositoryName pulumi.StringOutput `pulumi:"repositoryName"`
-	// ImageURI is the image the service runs: "<repository>@sha256:<digest>"
-	// for a built image, or the prebuilt reference as given. Unknown during a
-	// preview that builds, since the digest exists only after the push.
+	// ImageURI is the image the service runs: "<repository>:<content tag>"
+	// for an image built from Context, whether built now or pushed before
+	// (the repository's tags are IMMUTABLE, so the tag names one image as
+	// a digest would, and it is known at preview, where the digest is
+	// not), or the prebuilt reference as given.
 	ImageURI pulumi.StringOutput `pulumi:"imageUri"`
 	// ImageTag is the built image's content tag ("src-<32 hex>"), or the
 	// prebuilt reference's tag ("" when it has a digest only).
@@ -270,6 +273,29 @@ func pushedDigest(ctx *pulumi.Context, r *Registry, tag string) (string, error) 
 	return img.ImageDigest, nil
 }
 
+// repositoryURL returns the URL of r's repository,
+// "<account>.dkr.ecr.<region>.<dns suffix>/<name>", known during a first
+// preview (the account from getCallerIdentity, the region and suffix from
+// getRegion and getPartition, invokes that answer during previews; the
+// name is the auto-name or the one given), and the registry id (the account).
+func repositoryURL(ctx *pulumi.Context, r *Registry) (pulumi.StringOutput, string, error) {
+	parent := pulumi.Parent(r)
+	caller, err := aws.GetCallerIdentity(ctx, nil, parent)
+	if err != nil {
+		return pulumi.StringOutput{}, "", err
+	}
+	region, err := aws.GetRegion(ctx, nil, parent)
+	if err != nil {
+		return pulumi.StringOutput{}, "", err
+	}
+	partition, err := aws.GetPartition(ctx, nil, parent)
+	if err != nil {
+		return pulumi.StringOutput{}, "", err
+	}
+	url := pulumi.Sprintf("%s.dkr.ecr.%s.%s/%s", caller.AccountId, region.Name, partition.DnsSuffix, r.Repository.Name)
+	return url, caller.AccountId, nil
+}
+
 // NewRegistry creates a Registry. With Context set, it hashes the build
 // context while the program runs (also in previews), so an unchanged app
 // yields the same image name and no rebuild.
@@ -324,6 +350,16 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 		return nil, err
 	}
 
+	// The repository's URL, built from what a first preview already knows
+	// (the account, the region, the partition's DNS suffix and the name,
+	// which the provider's Check fixes before the preview) rather than from
+	// the repository's repositoryUrl output, which is unknown until ECR
+	// creates it. It still depends on the repository, as the output would.
+	url, registryID, err := repositoryURL(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+
 	existing := ""
 	if a.Image == "" {
 		if existing, err = pushedDigest(ctx, r, tag); err != nil {
@@ -338,11 +374,13 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 		// from another machine, a rebuild the docker provider would decide
 		// on): use it as it is. Pushing it again would overwrite an
 		// immutable tag, which ECR refuses. Dropping a docker.Image from the
-		// program leaves its image in ECR (pulumi/pulumi-docker#588).
-		r.ImageURI = pulumi.Sprintf("%s@%s", r.Repository.RepositoryUrl, existing)
+		// program leaves its image in ECR (pulumi/pulumi-docker#588). The
+		// reference is the tag, as for a build: the same content always
+		// gives the same ImageURI, so a redeploy changes no task definition.
+		r.ImageURI = pulumi.Sprintf("%s:%s", url, tag)
 	default:
 		token := ecr.GetAuthorizationTokenOutput(ctx, ecr.GetAuthorizationTokenOutputArgs{
-			RegistryId: r.Repository.RegistryId,
+			RegistryId: pulumi.String(registryID),
 		}, pulumi.Parent(r))
 		var buildArgs pulumi.StringMapInput
 		if len(a.BuildArgs) > 0 {
@@ -350,7 +388,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 		}
 		buildContext := projectRelative(root, a.Context)
 		r.Image, err = docker.NewImage(ctx, child(name, "image"), &docker.ImageArgs{
-			ImageName: pulumi.Sprintf("%s:%s", r.Repository.RepositoryUrl, tag),
+			ImageName: pulumi.Sprintf("%s:%s", url, tag),
 			Build: &docker.DockerBuildArgs{
 				Context:        pulumi.String(buildContext),
 				Dockerfile:     pulumi.String(filepath.Join(buildContext, a.Dockerfile)),
@@ -360,7 +398,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 			},
 			SkipPush: pulumi.Bool(false),
 			Registry: &docker.RegistryArgs{
-				Server: r.Repository.RepositoryUrl.ApplyT(func(u string) string {
+				Server: url.ApplyT(func(u string) string {
 					host, _, _ := strings.Cut(u, "/")
 					return host
 				}).(pulumi.StringOutput),
@@ -371,7 +409,16 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 		if err != nil {
 			return nil, err
 		}
-		r.ImageURI = r.Image.RepoDigest
+		// The content tag in this IMMUTABLE repository names exactly one
+		// image, as a digest would: ECR refuses a second push under it, and
+		// the tag changes with any change to the content. Unlike the
+		// digest (repoDigest, known only after the push), the tag is known
+		// at preview, so a pull request's real preview shows the task
+		// definition's container definitions. The output is the image's
+		// imageName, which the docker provider's preview echoes from the
+		// inputs (pulumi-docker provider/image.go, Create), so the task
+		// definition still waits for the push.
+		r.ImageURI = r.Image.ImageName
 	}
 
 	r.RepositoryURL = r.Repository.RepositoryUrl

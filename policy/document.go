@@ -46,6 +46,9 @@ type Document struct {
 	byType map[string][]*Resource
 	byURN  map[string]*Resource
 	byRef  map[string][]*Resource
+	// twin maps an awsx ec2.Vpc to the aws:ec2/vpc:Vpc it creates and
+	// back: one VPC, whichever of the two a property dependency names.
+	twin map[string]string
 }
 
 // Resource is one step's newState.
@@ -159,6 +162,15 @@ func (d *Document) Profile() string {
 
 func (d *Document) index() {
 	d.byType, d.byURN, d.byRef = map[string][]*Resource{}, map[string]*Resource{}, map[string][]*Resource{}
+	d.twin = map[string]string{}
+	for _, r := range d.Resources {
+		d.byURN[r.URN] = r
+	}
+	for _, r := range d.Resources {
+		if p := d.byURN[r.Parent]; r.Type == tVpc && p != nil && p.Type == tVpcX {
+			d.twin[r.URN], d.twin[p.URN] = p.URN, r.URN
+		}
+	}
 	for _, r := range d.Resources {
 		d.byType[r.Type] = append(d.byType[r.Type], r)
 		d.byURN[r.URN] = r
@@ -220,9 +232,17 @@ func (d *Document) link(r *Resource, key string, v value, types ...string) (targ
 	if v.state == absent {
 		return nil, true
 	}
+	// A value from an output of a resource not yet created (a real first
+	// preview): the property dependency names the resource it came from.
+	// An awsx Vpc's vpcId is its aws:ec2/vpc:Vpc's id, so either stands
+	// for both, as a known id matches both.
+	seen := map[string]bool{}
 	for _, u := range r.PropertyDependencies[key] {
-		if t := d.byURN[u]; t != nil && want[t.Type] {
-			targets = append(targets, t)
+		for _, u := range []string{u, d.twin[u]} {
+			if t := d.byURN[u]; t != nil && want[t.Type] && !seen[u] {
+				seen[u] = true
+				targets = append(targets, t)
+			}
 		}
 	}
 	return targets, len(targets) > 0

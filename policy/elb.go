@@ -143,18 +143,25 @@ func checkDesync(d *Document, _ string) []Finding {
 	})
 }
 
-// checkAccessLogs (ELB-5) wants ALB access logs on, to a bucket.
+// checkAccessLogs (ELB-5) wants ALB access logs on, to a bucket (named, or followed by its property dependency).
 func checkAccessLogs(d *Document, _ string) []Finding {
 	return eachALB(d, func(j *judge, lb *Resource) []Finding {
 		on, bucket := lb.in("accessLogs.enabled"), lb.in("accessLogs.bucket")
+		s, _ := bucket.str()
+		if !bucket.decidable() {
+			// A real first preview does not know the bucket's id (the
+			// value the program passes); the property dependency names
+			// the bucket resource it comes from.
+			if buckets, ok := d.link(lb, "accessLogs", bucket, bucketTypes...); ok {
+				bucket, s = value{v: names(buckets)}, names(buckets)
+			}
+		}
 		if !j.unreadable(on, "accessLogs.enabled") && !j.unreadable(bucket, "accessLogs.bucket") {
 			b, _ := on.boolean()
-			s, _ := bucket.str()
 			if !b || s == "" {
 				j.fail("no-access-logs", "access logs are off")
 			}
 		}
-		s, _ := bucket.str()
 		return j.done("access logs to %s", s)
 	})
 }

@@ -221,7 +221,12 @@ func checkAccess(d *Document, _ string) []Finding {
 var accountID = regexp.MustCompile(`^\d{12}$`)
 
 // ownAccounts are the accounts the preview's own resources live in: the
-// account of every ARN output. Empty in a real preview of a new stack.
+// account of every ARN output, and the registry account of every image
+// the stack builds into one of its own ECR repositories (a docker.Image
+// whose imageName is "<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>"
+// with <repo> the name of a repository in the document: the push fails
+// unless that account is the deploying one). A real first preview has no
+// ARN outputs, so there only the image tells the account; empty without it.
 func (d *Document) ownAccounts() map[string]bool {
 	out := map[string]bool{}
 	for _, r := range d.Resources {
@@ -229,6 +234,20 @@ func (d *Document) ownAccounts() map[string]bool {
 			if _, _, a, _, ok := arnParts(s); ok && accountID.MatchString(a) {
 				out[a] = true
 			}
+		}
+	}
+	repos := map[string]bool{}
+	for _, r := range d.ByType(tRepo) {
+		for _, v := range []value{r.in("name"), r.out("name")} {
+			if s, ok := v.str(); ok {
+				repos[s] = true
+			}
+		}
+	}
+	for _, img := range d.ByType(tDockerImage) {
+		name, _ := img.in("imageName").str()
+		if m := ecrImage.FindStringSubmatch(name); m != nil && repos[m[3]] {
+			out[m[1]] = true
 		}
 	}
 	return out

@@ -25,6 +25,7 @@ const (
 	tScalingPolicy = "aws:appautoscaling/policy:Policy"
 	tRepo          = "aws:ecr/repository:Repository"
 	tRepoLifecycle = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
+	tDockerImage   = "docker:index/image:Image"
 	tDB            = "aws:rds/instance:Instance"
 	tSubnetGroup   = "aws:rds/subnetGroup:SubnetGroup"
 	tParamGroup    = "aws:rds/parameterGroup:ParameterGroup"

@@ -4,6 +4,8 @@ package policy
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -79,32 +81,127 @@ func checkDefaultSG(d *Document, _ string) []Finding {
 	})
 }
 
-// checkNat (NET-3) wants the awsx VPC's natGateways strategy OnePerAz.
+// checkNat (NET-3) wants every private subnet's default route to go through a NAT gateway in the subnet's own AZ.
+//
+// It judges the resources a VPC is made of, as awsx's Vpc creates them
+// (internal/offline/awsx lays them out the same way), not the awsx
+// natGateways strategy: a subnet is private when awsx tags it
+// SubnetType=Private or when its route table's 0.0.0.0/0 route goes to a
+// NAT gateway; the NAT gateway's AZ is that of the subnet it sits in. Each
+// link (route table association, route, NAT gateway subnet) is an id in a
+// resolved document and a property dependency in a real first preview, so
+// both decide it. An awsx Vpc is judged on the aws:ec2/vpc:Vpc it creates.
 func checkNat(d *Document, _ string) []Finding {
 	return each(d, "VPC", vpcTypes, func(vpc *Resource) []Finding {
 		j := newJudge(vpc)
-		if vpc.Type != tVpcX {
-			if p := d.byURN[vpc.Parent]; p != nil && p.Type == tVpcX {
-				return j.done("the VPC of an awsx ec2.Vpc, judged on that Vpc's strategy")
+		if vpc.Type == tVpcX {
+			if twin := d.byURN[d.twin[vpc.URN]]; twin != nil {
+				return j.done("judged on the NAT gateways of its VPC %s", twin.Name())
 			}
-			j.undecided("the NAT layout of a plain aws:ec2 VPC is not judged (only awsx ec2.Vpc's strategy)")
+			j.undecided("the awsx Vpc's aws:ec2/vpc:Vpc is not in the preview, so its NAT gateways cannot be told")
 			return j.done("")
 		}
-		v := vpc.in("natGateways.strategy")
-		if j.unreadable(v, "natGateways.strategy") {
+		n := natLayout(d)
+		subnets, ok := d.attach([]string{tSubnet}, "vpcId", vpcTypes...).of(j, vpc, "subnet")
+		if !ok {
 			return j.done("")
 		}
-		s, _ := v.str()
-		switch strings.ToLower(s) {
-		case "", "oneperaz":
-			return j.done("natGateways strategy OnePerAz (one NAT gateway per AZ)")
-		case "single":
-			j.fail("single-nat", "natGateways strategy Single: one NAT gateway for every AZ")
-		default:
-			j.fail("no-nat", "natGateways strategy %s: private subnets have no NAT gateway per AZ", s)
+		perAZ := map[string]string{}
+		private := 0
+		for _, sn := range subnets {
+			az := sn.in("availabilityZone")
+			tier, _ := sn.in("tags.SubnetType").str()
+			rt := n.routeTable[sn.URN]
+			nat, viaNat := n.defaultNat[rt]
+			if !strings.EqualFold(tier, "private") && !viaNat {
+				continue // public (through the internet gateway) or isolated: no NAT
+			}
+			private++
+			if j.unreadable(az, sn.Name()+" availabilityZone") {
+				continue
+			}
+			zone, _ := az.str()
+			if !viaNat {
+				if rt == "" || n.unresolved {
+					j.undecided("the default route of private subnet %s cannot be followed", sn.Name())
+					continue
+				}
+				j.fail("no-nat", "private subnet %s (%s) has no default route through a NAT gateway", sn.Name(), zone)
+				continue
+			}
+			natZone, known := n.natAZ[nat]
+			switch {
+			case !known:
+				j.undecided("the AZ of NAT gateway %s cannot be told", d.byURN[nat].Name())
+			case natZone != zone:
+				j.fail("single-nat", "private subnet %s in %s routes through NAT gateway %s in %s: an outage of %s cuts %s's egress",
+					sn.Name(), zone, d.byURN[nat].Name(), natZone, natZone, zone)
+			default:
+				perAZ[zone] = d.byURN[nat].Name()
+			}
 		}
-		return j.done("")
+		if private == 0 {
+			return j.done("no private subnets, so no NAT gateway is needed")
+		}
+		var list []string
+		for _, z := range slices.Sorted(maps.Keys(perAZ)) {
+			list = append(list, z+" "+perAZ[z])
+		}
+		return j.done("one NAT gateway per AZ of the private subnets: %s", strings.Join(list, ", "))
 	})
+}
+
+// natLayout is how a document's subnets reach NAT gateways: the route
+// table of each subnet, the NAT gateway of each route table's default
+// route, and each NAT gateway's AZ, all by URN.
+type natWiring struct {
+	routeTable map[string]string // subnet URN -> route table URN
+	defaultNat map[string]string // route table URN -> NAT gateway URN
+	natAZ      map[string]string // NAT gateway URN -> availability zone
+	// unresolved is true when some association or route could not be followed.
+	unresolved bool
+}
+
+const (
+	tRouteTable = "aws:ec2/routeTable:RouteTable"
+	tRTAssoc    = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+	tRoute      = "aws:ec2/route:Route"
+	tNat        = "aws:ec2/natGateway:NatGateway"
+)
+
+func natLayout(d *Document) natWiring {
+	n := natWiring{routeTable: map[string]string{}, defaultNat: map[string]string{}, natAZ: map[string]string{}}
+	one := func(r *Resource, key string, types ...string) string {
+		ts, ok := d.link(r, key, r.in(key), types...)
+		if !ok || len(ts) != 1 {
+			if r.in(key).state != absent {
+				n.unresolved = true
+			}
+			return ""
+		}
+		return ts[0].URN
+	}
+	for _, a := range d.ByType(tRTAssoc) {
+		if sn, rt := one(a, "subnetId", tSubnet), one(a, "routeTableId", tRouteTable); sn != "" && rt != "" {
+			n.routeTable[sn] = rt
+		}
+	}
+	for _, r := range d.ByType(tRoute) {
+		if dest, _ := r.in("destinationCidrBlock").str(); dest != "0.0.0.0/0" || r.in("natGatewayId").state == absent {
+			continue
+		}
+		if rt, nat := one(r, "routeTableId", tRouteTable), one(r, "natGatewayId", tNat); rt != "" && nat != "" {
+			n.defaultNat[rt] = nat
+		}
+	}
+	for _, g := range d.ByType(tNat) {
+		if sn := one(g, "subnetId", tSubnet); sn != "" {
+			if z, ok := d.byURN[sn].in("availabilityZone").str(); ok {
+				n.natAZ[g.URN] = z
+			}
+		}
+	}
+	return n
 }
 
 // interfaceServices are the interface endpoints NET-5 wants when any is on.

@@ -131,6 +131,11 @@ type Finding struct {
 	Subjects []string
 	// Exception names the exception applied, "" if none.
 	Exception string
+	// OnPreview says whether a real first preview decides the finding too
+	// (Report.MarkPreview): "yes" when the preview document reaches the
+	// same verdict on the same resource, "no" when a value it needs is
+	// unknown there; "" when the report was not compared with a preview.
+	OnPreview string
 }
 
 // ControlResult is a control's overall verdict: its worst finding.
@@ -234,6 +239,66 @@ func (r *Report) Result(id string) (ControlResult, bool) {
 	return ControlResult{}, false
 }
 
+// Finding values of OnPreview.
+const (
+	DecidedOnPreview    = "yes"
+	NotDecidedOnPreview = "no"
+)
+
+// MarkPreview sets OnPreview on each finding of r (the report of a
+// resolved document, as after `pulumi up`) from p, the report of the same
+// program's first-preview document, where the outputs of resources being
+// created are unknown: a finding is decided on the preview when p has
+// findings of the same control on the same resource, none of them
+// undecidable (NotDecidable, or a Fail because a control fails closed),
+// and one of them has the same verdict.
+func (r *Report) MarkPreview(p *Report) {
+	type key struct{ control, urn, resource string }
+	byKey := map[key][]Finding{}
+	for _, f := range p.Findings {
+		k := key{f.Control, f.URN, f.Resource}
+		byKey[k] = append(byKey[k], f)
+	}
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		found := byKey[key{f.Control, f.URN, f.Resource}]
+		decided, same := len(found) > 0, false
+		for _, g := range found {
+			if g.Verdict == NotDecidable || g.Code == "not-decidable" {
+				decided = false
+			}
+			same = same || g.Verdict == f.Verdict
+		}
+		f.OnPreview = NotDecidedOnPreview
+		if decided && same {
+			f.OnPreview = DecidedOnPreview
+		}
+	}
+}
+
+// PreviewDecides lists, for a report marked by MarkPreview, the controls
+// whose every finding a real first preview decides too, and those it does
+// not, in control order.
+func (r *Report) PreviewDecides() (decided, not []string) {
+	ok := map[string]bool{}
+	var order []string
+	for _, f := range r.Findings {
+		if _, seen := ok[f.Control]; !seen {
+			ok[f.Control] = true
+			order = append(order, f.Control)
+		}
+		ok[f.Control] = ok[f.Control] && f.OnPreview == DecidedOnPreview
+	}
+	for _, c := range order {
+		if ok[c] {
+			decided = append(decided, c)
+		} else {
+			not = append(not, c)
+		}
+	}
+	return decided, not
+}
+
 // Write prints the report: a table of findings (id, resource, verdict,
 // reason), the exceptions applied, the rows judged elsewhere, and a summary
 // counting controls by overall verdict.
@@ -241,12 +306,21 @@ func (r *Report) Write(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Controls (CONTROLS.md) for profile %s\n\n", r.Profile)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tRESOURCE\tVERDICT\tREASON")
+	marked := len(r.Findings) > 0 && r.Findings[0].OnPreview != ""
+	if marked {
+		fmt.Fprintln(tw, "ID\tRESOURCE\tVERDICT\tREAL PREVIEW\tREASON")
+	} else {
+		fmt.Fprintln(tw, "ID\tRESOURCE\tVERDICT\tREASON")
+	}
 	for _, f := range r.Findings {
 		reason := f.Reason
 		if f.Exception != "" {
 			reason, _, _ = strings.Cut(reason, " — exception ")
 			reason += " [exception " + f.Exception + "]"
+		}
+		if marked {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Control, f.Resource, f.Verdict, f.OnPreview, reason)
+			continue
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Control, f.Resource, f.Verdict, reason)
 	}
@@ -286,6 +360,14 @@ func (r *Report) Write(w io.Writer) error {
 		len(r.Results), r.Count(Pass), r.Count(Fail), r.Count(Excepted), r.Count(NotDecidable), r.Count(NotApplicable), len(r.Findings))
 	if len(failed) > 0 {
 		fmt.Fprintf(&b, "Failed: %s\n", strings.Join(failed, ", "))
+	}
+	if marked {
+		decided, not := r.PreviewDecides()
+		fmt.Fprintf(&b, "Decided on a real first preview too (REAL PREVIEW): %d of %d controls", len(decided), len(decided)+len(not))
+		if len(not) > 0 {
+			fmt.Fprintf(&b, "; not decided there: %s", strings.Join(not, ", "))
+		}
+		b.WriteString("\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

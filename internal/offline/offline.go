@@ -30,6 +30,15 @@ type Options struct {
 	Config map[string]string
 	// Preview runs the program as `pulumi preview` does (ctx.DryRun() is true).
 	Preview bool
+	// Unknowns, with Preview, leaves unknown what a real first preview
+	// leaves unknown: every output of a resource being created that is not
+	// one of its inputs (ids, ARNs, DNS names, an image's digest), the
+	// awsx Vpc's outputs, and so every input and stack output computed
+	// from them, as the engine reports them. An auto-name stays known (the
+	// provider's Check makes it an input before the preview), and so does
+	// every output of a resource in Existing (an update, not a create).
+	// Without it the run fabricates every output, as after `pulumi up`.
+	Unknowns bool
 	// RootDirectory is the project directory (where Pulumi.yaml is), as
 	// ctx.RootDirectory() reports it; relative paths in config resolve there.
 	RootDirectory string
@@ -54,7 +63,8 @@ func Run(program pulumi.RunFunc, opts Options) (*Result, error) {
 	if opts.Stack == "" {
 		opts.Stack = "dev"
 	}
-	m := &mocks{project: opts.Project, stack: opts.Stack, region: opts.Config["aws:region"], existing: opts.Existing}
+	m := &mocks{project: opts.Project, stack: opts.Stack, region: opts.Config["aws:region"], existing: opts.Existing,
+		unknowns: opts.Preview && opts.Unknowns}
 	if m.region == "" {
 		m.region = "us-east-1"
 	}
@@ -65,6 +75,9 @@ func Run(program pulumi.RunFunc, opts Options) (*Result, error) {
 			return err
 		}
 		for name, v := range ctx.GetCurrentExportMap() {
+			exportsMu.Lock()
+			res.Exports[name] = UnknownValue // until the apply below runs: it does not on an unknown
+			exportsMu.Unlock()
 			out := pulumi.ToOutput(v)
 			secret := pulumi.IsSecret(out)
 			// Re-exporting the applied output makes the engine await the
@@ -95,11 +108,17 @@ func Run(program pulumi.RunFunc, opts Options) (*Result, error) {
 	return res, err
 }
 
+// UnknownValue is the value of an export not known until the update (with
+// Options.Unknowns): the CLI's placeholder for unknowns in its JSON
+// (UnknownStringValue, computedValuePlaceholder of pkg/resource/stack).
+const UnknownValue = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
 // Result is what a program registered, in registration order.
 type Result struct {
 	Project, Stack string
 	Resources      []*Resource
-	// Exports are the stack outputs as plain Go values.
+	// Exports are the stack outputs as plain Go values; an export not
+	// known until the update is UnknownValue.
 	Exports map[string]any
 	// SecretExports names the exports that are secret.
 	SecretExports []string

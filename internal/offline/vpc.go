@@ -190,6 +190,12 @@ func (m *mocks) expandAwsxVpc(vpc *Resource) (resource.PropertyMap, error) {
 	set("publicSubnetIds", ids["public"])
 	set("privateSubnetIds", ids["private"])
 	set("isolatedSubnetIds", ids["isolated"])
+	if m.creates(vpc.URN) {
+		// awsx's Vpc resolves these from its children's ids, unknown until they exist.
+		for _, k := range []resource.PropertyKey{"vpcId", "publicSubnetIds", "privateSubnetIds", "isolatedSubnetIds"} {
+			out[k] = unknown()
+		}
+	}
 	return out, nil
 }
 
@@ -213,9 +219,12 @@ func (m *mocks) child(parent *Resource, typ, name string, inputs map[string]any,
 			}
 			r.PropertyDependencies[k] = []string{rf.res.URN}
 			deps[rf.res.URN] = true
-			if rf.out == "id" {
+			switch pv, ok := rf.res.Outputs[resource.PropertyKey(rf.out)]; {
+			case rf.out == "id" && rf.res.ID != "":
 				v = rf.res.ID
-			} else {
+			case rf.out == "id" || ok && pv.ContainsUnknowns():
+				v = unknown() // the source is being created: a preview does not know it
+			default:
 				v = rf.res.Output(rf.out)
 			}
 		}
@@ -233,6 +242,9 @@ func (m *mocks) child(parent *Resource, typ, name string, inputs map[string]any,
 		return nil, err
 	}
 	r.ID, r.Outputs = id, outputs
+	if m.creates(r.URN) {
+		m.unknownOutputs(r)
+	}
 	m.record(r)
 	return r, nil
 }

@@ -37,21 +37,28 @@ const (
 var Formats = []string{"text", "json", "mermaid"}
 
 const usage = `usage: synth -stack NAME [-dir DIR] [-config key=value]... [-secret key=value]...
-             [-format text|json|mermaid] [-update-readme FILE] [-check]
+             [-format text|json|mermaid] [-resolved] [-update-readme FILE] [-check]
        synth -check-file FILE|-
 
 Runs the Pulumi program of DIR/Pulumi.yaml offline for the stack configured by
 DIR/Pulumi.NAME.yaml (no cloud, no credentials, no backend) and prints what
-'pulumi up' would create. Ids and outputs are made up by the offline engine.
+'pulumi up' would create, as a real first preview shows it: the outputs of
+resources being created (ids, ARNs, DNS names, the image digest) are unknown,
+and so is every input computed from them.
 
   -format text     the resource tree and summary, as 'pulumi preview' prints them
   -format json     the 'pulumi preview --json' document, secrets as "[secret]"
   -format mermaid  an architecture diagram, a Mermaid flowchart
+  -resolved        print the document as after 'pulumi up' instead: ids and
+                   outputs made up by the offline engine, nothing unknown
   -update-readme FILE
                    with -format mermaid: replace the diagram between the lines
                    <!-- synth:mermaid NAME --> and <!-- /synth:mermaid --> of FILE
-  -check           judge the preview against CONTROLS.md (package policy) and
-                   print the report instead; exit 1 when a required control fails
+  -check           judge the resolved document against CONTROLS.md (package
+                   policy) and print the report instead, with a column saying
+                   whether a real first preview decides each verdict too (the
+                   preview document judged alike); exit 1 when a required
+                   control fails on the resolved document
   -check-file FILE judge a 'pulumi preview --json' document from FILE (- for
                    stdin) instead of running the program; no -stack needed
 
@@ -76,7 +83,8 @@ func Main(program pulumi.RunFunc, args []string, stdin io.Reader, stdout, stderr
 	dir := fs.String("dir", ".", "the `DIR`ectory holding Pulumi.yaml and the stack files")
 	format := fs.String("format", "text", "output `format`: "+strings.Join(Formats, ", "))
 	readme := fs.String("update-readme", "", "rewrite the stack's diagram block in this Markdown `FILE` (with -format mermaid)")
-	check := fs.Bool("check", false, "print the controls report (CONTROLS.md) of the preview instead of the preview")
+	check := fs.Bool("check", false, "print the controls report (CONTROLS.md) of the resolved document, marking what a real first preview decides")
+	resolved := fs.Bool("resolved", false, "print the document as after 'pulumi up': made-up ids and outputs, nothing unknown")
 	checkFile := fs.String("check-file", "", "judge the preview document in `FILE` (- for stdin) instead of running the program")
 	var overrides, secrets pairs
 	fs.Var(&overrides, "config", "set a config value, `key=value` (repeatable)")
@@ -149,20 +157,30 @@ func Main(program pulumi.RunFunc, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return failed(err)
 	}
-	res, err := offline.Run(program, offline.Options{
-		Project: project.Name, Stack: *stack, Config: cfg.Values, Preview: true,
-		SecretKeys: secretKeys, RootDirectory: root,
-	})
+	run := func(unknowns bool) (*offline.Result, error) {
+		return offline.Run(program, offline.Options{
+			Project: project.Name, Stack: *stack, Config: cfg.Values, Preview: true, Unknowns: unknowns,
+			SecretKeys: secretKeys, RootDirectory: root,
+		})
+	}
+	if *check {
+		docs := map[bool]*bytes.Buffer{}
+		for _, unknowns := range []bool{false, true} {
+			res, err := run(unknowns)
+			if err != nil {
+				return failed(err)
+			}
+			docs[unknowns] = &bytes.Buffer{}
+			if err := WriteJSON(docs[unknowns], Digest(res, cfg)); err != nil {
+				return failed(err)
+			}
+		}
+		return reportWithPreview(docs[false], docs[true], stdout, stderr)
+	}
+	// The diagram draws what a deployment holds, so it reads the resolved run.
+	res, err := run(!*resolved && *format != "mermaid")
 	if err != nil {
 		return failed(err)
-	}
-
-	if *check {
-		var doc bytes.Buffer
-		if err := WriteJSON(&doc, Digest(res, cfg)); err != nil {
-			return failed(err)
-		}
-		return report(&doc, stdout, stderr)
 	}
 	var out bytes.Buffer
 	switch *format {
@@ -213,6 +231,33 @@ func report(doc io.Reader, stdout, stderr io.Writer) int {
 		return ExitFailed
 	}
 	rep := policy.Evaluate(d)
+	if err := rep.Write(stdout); err != nil {
+		fmt.Fprintf(stderr, "synth: %v\n", err)
+		return ExitFailed
+	}
+	if rep.Failed() {
+		fmt.Fprintln(stderr, "synth: a control the profile requires failed")
+		return ExitFailed
+	}
+	return ExitOK
+}
+
+// reportWithPreview prints the controls report of the resolved document,
+// each verdict marked with whether the preview document (unknowns as a real
+// first preview has them) decides it too, and returns ExitFailed when a
+// control the profile requires failed on the resolved document.
+func reportWithPreview(resolved, preview io.Reader, stdout, stderr io.Writer) int {
+	var reps [2]*policy.Report
+	for i, doc := range []io.Reader{resolved, preview} {
+		d, err := policy.Read(doc)
+		if err != nil {
+			fmt.Fprintf(stderr, "synth: %v\n", err)
+			return ExitFailed
+		}
+		reps[i] = policy.Evaluate(d)
+	}
+	rep := reps[0]
+	rep.MarkPreview(reps[1])
 	if err := rep.Write(stdout); err != nil {
 		fmt.Fprintf(stderr, "synth: %v\n", err)
 		return ExitFailed

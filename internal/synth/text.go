@@ -37,7 +37,14 @@ func WriteText(w io.Writer, res *offline.Result) error {
 		nameWidth = max(nameWidth, len(r.name))
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Previewing update (%s), offline: no cloud, no credentials; ids and outputs are made up\n\n", res.Stack)
+	note := "ids and outputs are made up"
+	for _, r := range res.Resources {
+		if r.Custom && r.ID == "" {
+			note = "values known only after the update show as " + unknownText
+			break
+		}
+	}
+	fmt.Fprintf(&b, "Previewing update (%s), offline: no cloud, no credentials; %s\n\n", res.Stack, note)
 	fmt.Fprintf(&b, "     %-*s  %-*s  %s\n", typeWidth, "Type", nameWidth, "Name", "Plan")
 	for _, r := range rows {
 		cell := r.tree + r.typ
@@ -99,6 +106,10 @@ func writeValue(b *strings.Builder, v any, indent string) {
 			b.WriteString(x)
 			return
 		}
+		if x == Unknown {
+			b.WriteString(unknownText)
+			return
+		}
 		fmt.Fprintf(b, "%q", x)
 	case nil:
 		b.WriteString("output<unknown>")
@@ -106,6 +117,10 @@ func writeValue(b *strings.Builder, v any, indent string) {
 		fmt.Fprint(b, x)
 	}
 }
+
+// unknownText is how the CLI's text display shows a value not known until
+// the update.
+const unknownText = "output<string>"
 
 // sortedKeys returns a map's keys in order and the length of the longest,
 // to align the values after them.

@@ -1,5 +1,10 @@
 package policy_test
 
+import (
+	"strconv"
+	"strings"
+)
+
 // Type tokens of the fixture.
 const (
 	tVpc               = "awsx:ec2:Vpc"
@@ -30,6 +35,11 @@ const (
 	tBucketLogging     = "aws:s3/bucketLoggingV2:BucketLoggingV2"
 	tMetricAlarm       = "aws:cloudwatch/metricAlarm:MetricAlarm"
 	tCapacityProviders = "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"
+	tSubnet            = "aws:ec2/subnet:Subnet"
+	tRouteTable        = "aws:ec2/routeTable:RouteTable"
+	tRTAssoc           = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+	tRoute             = "aws:ec2/route:Route"
+	tNat               = "aws:ec2/natGateway:NatGateway"
 )
 
 const (
@@ -95,6 +105,37 @@ func bucketParts(d *doc, name string) {
 		map[string]any{"bucket": name, "rules": []any{map[string]any{"applyServerSideEncryptionByDefault": map[string]any{"sseAlgorithm": "AES256"}}}}, nil)
 }
 
+// vpcNetwork adds the resources awsx's Vpc "vpc" creates for two AZs
+// (internal/offline/awsx lays them out): its aws:ec2/vpc:Vpc, a public, a
+// private and an isolated subnet per AZ, each with its route table, the
+// public subnets routing to the internet gateway, a NAT gateway in each
+// public subnet, and each private subnet routing to its AZ's NAT gateway.
+func vpcNetwork(d *doc) {
+	net := d.add("aws:ec2/vpc:Vpc", "vpc-net", "vpc-1", map[string]any{"cidrBlock": "10.0.0.0/16"}, nil)
+	net.parent = "vpc"
+	d.add("aws:ec2/internetGateway:InternetGateway", "igw", "igw-1", map[string]any{"vpcId": "vpc-1"}, nil).parent = "vpc-net"
+	for i, az := range []string{"us-east-1a", "us-east-1b"} {
+		n := strconv.Itoa(i + 1)
+		for _, tier := range []string{"Public", "Private", "Isolated"} {
+			id := "subnet-" + map[string]string{"Public": "pub", "Private": "priv", "Isolated": "iso"}[tier] + n
+			name := strings.ToLower(tier) + n
+			d.add(tSubnet, name, id, map[string]any{"vpcId": "vpc-1", "availabilityZone": az,
+				"mapPublicIpOnLaunch": tier == "Public", "tags": map[string]any{"SubnetType": tier}}, nil).parent = "vpc-net"
+			d.add(tRouteTable, "rt-"+name, "rtb-"+name, map[string]any{"vpcId": "vpc-1"}, nil).parent = name
+			d.add(tRTAssoc, "assoc-"+name, "rtbassoc-"+name, map[string]any{"routeTableId": "rtb-" + name, "subnetId": id}, nil).parent = "rt-" + name
+			switch tier {
+			case "Public":
+				d.add(tNat, "nat-"+n, "nat-"+n, map[string]any{"subnetId": id, "allocationId": "eipalloc-" + n}, nil).parent = name
+				d.add(tRoute, "route-"+name, "r-"+name, map[string]any{"routeTableId": "rtb-" + name,
+					"destinationCidrBlock": "0.0.0.0/0", "gatewayId": "igw-1"}, nil).parent = "rt-" + name
+			case "Private":
+				d.add(tRoute, "route-"+name, "r-"+name, map[string]any{"routeTableId": "rtb-" + name,
+					"destinationCidrBlock": "0.0.0.0/0", "natGatewayId": "nat-" + n}, nil).parent = "rt-" + name
+			}
+		}
+	}
+}
+
 // good returns a production document that meets every control: the stack's
 // shape in miniature, with HTTPS configured and every link by id or ARN.
 func good() *doc {
@@ -102,6 +143,7 @@ func good() *doc {
 	d.add(tVpc, "vpc", "", map[string]any{"natGateways": map[string]any{"strategy": "OnePerAz"}, "numberOfAvailabilityZones": 2.0},
 		map[string]any{"vpcId": "vpc-1", "publicSubnetIds": []any{"subnet-pub1", "subnet-pub2"},
 			"privateSubnetIds": []any{"subnet-priv1", "subnet-priv2"}, "isolatedSubnetIds": []any{"subnet-iso1", "subnet-iso2"}})
+	vpcNetwork(d)
 	d.add(tLogGroup, "flow-logs", "flow-logs", map[string]any{"retentionInDays": 365.0}, map[string]any{"arn": flowGroup, "name": "flow-logs"})
 	d.add(tRole, "flow-role", "flow-role", map[string]any{"assumeRolePolicy": trust("vpc-flow-logs.amazonaws.com")},
 		map[string]any{"arn": acct + "role/flow-role"})

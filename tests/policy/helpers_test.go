@@ -35,7 +35,7 @@ func synthRunInput(t *testing.T, stdin io.Reader, args ...string) (stdout, stder
 // stackReport evaluates the preview document synth prints for a stack.
 func stackReport(t *testing.T, stack string, config ...string) *policy.Report {
 	t.Helper()
-	args := []string{"-stack", stack, "-format", "json"}
+	args := []string{"-stack", stack, "-format", "json", "-resolved"}
 	for _, c := range config {
 		args = append(args, "-config", c)
 	}
@@ -58,6 +58,7 @@ type res struct {
 	ignore          []string
 	deps            map[string][]string
 	dependsOn       []string // names of resources of the document it waits for
+	parent          string   // name of the parent resource, "" for the stack
 }
 
 func (r *res) urn() string { return "urn:pulumi:test::djangofargate::" + r.typ + "::" + r.name }
@@ -132,6 +133,9 @@ func (d *doc) bytes(t *testing.T) []byte {
 			"protect": r.protect, "retainOnDelete": r.retain, "ignoreChanges": r.ignore, "propertyDependencies": r.deps}
 		if r.id != "" {
 			ns["id"] = r.id
+		}
+		if u, ok := urns[r.parent]; ok {
+			ns["parent"] = u
 		}
 		var deps []string
 		for _, n := range r.dependsOn {

@@ -122,7 +122,7 @@ func TestDevelopmentStackFailsNothing(t *testing.T) {
 // TestTradeOffsHoldOnlyInDevelopment: the dev stack's document relabelled
 // production fails exactly the controls its trade-offs cover.
 func TestTradeOffsHoldOnlyInDevelopment(t *testing.T) {
-	out, stderr, code := synthRun(t, "-stack", "dev", "-format", "json")
+	out, stderr, code := synthRun(t, "-stack", "dev", "-format", "json", "-resolved")
 	if code != 0 {
 		t.Fatal(stderr)
 	}

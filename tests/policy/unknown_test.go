@@ -22,7 +22,11 @@ func TestUnknownValuesAreNotDecidable(t *testing.T) {
 		{"RDS-3", "multiAz secret", in("db", "multiAz", policy.Secret), policy.NotDecidable},
 		{"RDS-2", "storageEncrypted unknown (high: fails closed)", in("db", "storageEncrypted", policy.Unknown), policy.Fail},
 		{"ELB-3", "dropInvalidHeaderFields unknown", in("alb", "dropInvalidHeaderFields", policy.Unknown), policy.NotDecidable},
-		{"NET-3", "NAT strategy unknown", in("vpc", "natGateways.strategy", policy.Unknown), policy.NotDecidable},
+		{"NET-3", "NAT gateway's subnet unknown, no dependency", in("nat-2", "subnetId", policy.Unknown), policy.NotDecidable},
+		{"NET-3", "every id unknown, followed by dependencies (a real first preview)", unknownNetworkIDs, policy.Pass},
+		{"NET-3", "every id unknown, a private route to the other AZ's NAT gateway", both(unknownNetworkIDs, func(t *testing.T, d *doc) {
+			d.get(t, "route-private2").deps["natGatewayId"] = []string{d.get(t, "nat-1").urn()}
+		}), policy.Fail},
 		{"IAM-1", "task policy unknown (critical: fails closed)", in("task-policy", "policy", policy.Unknown), policy.Fail},
 		{"S3-4", "which bucket the app writes is unknown", both(in("task-policy", "policy", policy.Unknown), in("exec-policy", "policy",
 			policyDoc(allow("Pull", []any{"ecr:BatchGetImage"}, repoArn)))), policy.NotDecidable},
@@ -187,5 +191,28 @@ func TestExceptionsAreScoped(t *testing.T) {
 				t.Errorf("%s: got %s, want %s%s", c.control, got, c.want, findings(rep, c.control))
 			}
 		})
+	}
+}
+
+// unknownNetworkIDs makes every id the VPC's network resources link by
+// unknown, with the property dependencies a real first preview has.
+func unknownNetworkIDs(t *testing.T, d *doc) {
+	byID := map[string]string{}
+	for _, r := range d.rs {
+		byID[r.id] = r.urn()
+	}
+	for _, r := range d.rs {
+		switch r.typ {
+		case tSubnet, tRouteTable, tRTAssoc, tRoute, tNat:
+			for _, k := range []string{"vpcId", "subnetId", "routeTableId", "natGatewayId", "gatewayId"} {
+				if id, ok := r.inputs[k].(string); ok {
+					if r.deps == nil {
+						r.deps = map[string][]string{}
+					}
+					r.deps[k] = []string{byID[id]}
+					r.inputs[k] = policy.Unknown
+				}
+			}
+		}
 	}
 }

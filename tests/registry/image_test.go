@@ -80,12 +80,11 @@ func TestImageBuildInputs(t *testing.T) {
 			if pw := reg.ObjectValue()["password"]; !pw.IsSecret() {
 				t.Errorf("image registry.password secret: got %v, want a secret", pw)
 			}
-			// ImageURI pins the image by digest, not by tag.
-			if got, want := res.Exports["imageUri"], img.Output("repoDigest"); got != want {
-				t.Errorf("imageUri: got %v, want the image's repoDigest %v", got, want)
-			}
-			if uri, _ := res.Exports["imageUri"].(string); !strings.HasPrefix(uri, repoURL+"@sha256:") {
-				t.Errorf("imageUri: got %q, want %s@sha256:<digest>", uri, repoURL)
+			// ImageURI pins the image by its content tag, immutable in the
+			// repository, and is the image's name, so whatever runs it
+			// waits for the push.
+			if got, want := res.Exports["imageUri"], img.Input("imageName"); got != want || got != repoURL+":"+tag {
+				t.Errorf("imageUri: got %v, want the image's imageName %v (%s:%s)", got, want, repoURL, tag)
 			}
 		})
 	}
@@ -293,5 +292,43 @@ func TestImageTagThroughSymlink(t *testing.T) {
 	}
 	if changed := imageTag(t, run(t, components.RegistryArgs{Context: link})); changed == linked {
 		t.Errorf("tag through the symlink after a change: got %s unchanged, want a new tag", changed)
+	}
+}
+
+// TestImageReferenceKnownAtPreview protects issue 15 item 4: in a real first
+// preview (offline: Options.Unknowns) the repository URL output and the
+// image's digest are unknown, yet ImageURI is known and the same as after the
+// update, so a task definition built from it can be judged on a pull
+// request's preview.
+func TestImageReferenceKnownAtPreview(t *testing.T) {
+	dir := writeContext(t, baseFiles)
+	program := func(ctx *pulumi.Context) error {
+		r, err := components.NewRegistry(ctx, "app", &components.RegistryArgs{Context: dir})
+		if err != nil {
+			return err
+		}
+		ctx.Export("imageUri", r.ImageURI)
+		ctx.Export("repositoryUrl", r.Repository.RepositoryUrl)
+		return nil
+	}
+	opts := offline.Options{Project: testutil.Project, Stack: "test", Preview: true, Unknowns: true,
+		Config: map[string]string{"aws:region": "us-east-1"}}
+	preview, err := offline.Run(program, opts)
+	if err != nil {
+		t.Fatalf("preview: %v", err)
+	}
+	opts.Unknowns = false
+	up, err := offline.Run(program, opts)
+	if err != nil {
+		t.Fatalf("resolved: %v", err)
+	}
+	if got := preview.Exports["repositoryUrl"]; got != offline.UnknownValue {
+		t.Errorf("preview repositoryUrl: got %v, want unknown (ECR computes it)", got)
+	}
+	if got, want := preview.Exports["imageUri"], up.Exports["imageUri"]; got != want || got == offline.UnknownValue {
+		t.Errorf("preview imageUri: got %v, want %v (known, as after the update)", got, want)
+	}
+	if digest := testutil.One(t, preview, typeImage).Outputs["repoDigest"]; !digest.IsComputed() {
+		t.Errorf("preview repoDigest: got %v, want unknown until the push", digest)
 	}
 }

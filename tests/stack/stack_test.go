@@ -28,7 +28,7 @@ func TestExports(t *testing.T) {
 				"serviceName":   testutil.One(t, res, "aws:ecs/service:Service").Output("name"),
 				"logGroupName":  res.Named("djangofargate-container-logs").Output("name"),
 				"repositoryUrl": testutil.One(t, res, "aws:ecr/repository:Repository").Output("repositoryUrl"),
-				"imageUri":      testutil.One(t, res, "docker:index/image:Image").Output("repoDigest"),
+				"imageUri":      testutil.One(t, res, "docker:index/image:Image").Output("imageName"),
 				"dbEndpoint":    db.Output("endpoint"),
 				"dbSecretArn":   db.Output("masterUserSecrets.0.secretArn"),
 				// The role secrets and the role the deployer must be
@@ -51,8 +51,11 @@ func TestExports(t *testing.T) {
 					t.Errorf("export %s: got %v, want %v", k, got, w)
 				}
 			}
-			if !strings.Contains(fmt.Sprint(res.Exports["imageUri"]), "@sha256:") {
-				t.Errorf("imageUri %v is not pinned by digest", res.Exports["imageUri"])
+			// Pinned by the content tag, which the IMMUTABLE repository never moves.
+			repo := testutil.One(t, res, "aws:ecr/repository:Repository")
+			if uri := fmt.Sprint(res.Exports["imageUri"]); !strings.HasPrefix(uri, fmt.Sprint(repo.Output("repositoryUrl"))+":src-") ||
+				repo.Input("imageTagMutability") != "IMMUTABLE" {
+				t.Errorf("imageUri %v is not a content tag of the stack's immutable repository", uri)
 			}
 		})
 	}

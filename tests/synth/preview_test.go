@@ -113,7 +113,7 @@ func TestJSONIsAPreviewDocument(t *testing.T) {
 // TestJSONCarriesStateAndOptions protects what readers of the document judge:
 // inputs, custom, protect, dependencies, as the SDK's ResourceV3 names them.
 func TestJSONCarriesStateAndOptions(t *testing.T) {
-	d := decodeDigest(t, mustRun(t, "-stack", "prod", "-format", "json"))
+	d := decodeDigest(t, mustRun(t, "-stack", "prod", "-format", "json", "-resolved"))
 	var flowLog, logGroup *apitype.ResourceV3
 	for _, s := range d.Steps {
 		switch s.NewState.Type {
