@@ -106,13 +106,13 @@ func (b *serviceBuilder) loadBalancer() error {
 	if err != nil {
 		return err
 	}
-	for _, port := range []int{443, 80} {
-		if l, ok := b.s.Listeners[port]; ok {
-			b.listenerDeps = append(b.listenerDeps, l)
-			if b.s.ListenerArn == (pulumi.StringOutput{}) {
-				b.s.ListenerArn = l.Arn // the HTTPS one when there is one
-			}
-		}
+	for _, l := range b.s.Listeners {
+		b.listenerDeps = append(b.listenerDeps, l)
+	}
+	// Another service attaches to the HTTPS listener when there is one.
+	b.s.ListenerArn = b.s.Listeners[80].Arn
+	if l, ok := b.s.Listeners[443]; ok {
+		b.s.ListenerArn = l.Arn
 	}
 	if a.Domain != "" {
 		host = pulumi.String(a.Domain).ToStringOutput()
