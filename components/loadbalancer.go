@@ -17,8 +17,13 @@ import (
 func (b *serviceBuilder) loadBalancer() error {
 	a := b.a
 	if a.Listener != nil {
-		return b.attach()
+		if err := b.attach(); err != nil {
+			return err
+		}
+		b.s.LoadBalancerArnSuffix = b.lbArnSuffix
+		return nil
 	}
+	defer func() { b.s.LoadBalancerArnSuffix = b.lbArnSuffix }()
 	var logs *lb.LoadBalancerAccessLogsArgs
 	if a.AccessLogsBucket != nil {
 		prefix := a.AccessLogsPrefix
