@@ -146,7 +146,9 @@ func TestIssue16Validation(t *testing.T) {
 		{"low port", func(a *components.DjangoServiceArgs) { a.ContainerPort = 80 }, `containerPort: 80 is out of range; use 1024 to 65535`},
 		{"high port", func(a *components.DjangoServiceArgs) { a.ContainerPort = 70000 }, `containerPort: 70000 is out of range`},
 		{"command word", func(a *components.DjangoServiceArgs) { a.Command = []string{"gunicorn", ""} }, `command: ["gunicorn" ""] has an empty word`},
-		{"PORT in env", func(a *components.DjangoServiceArgs) { a.Environment = pulumi.ToStringMap(map[string]string{"PORT": "9000"}) }, `environment: PORT is set by the component itself`},
+		{"PORT in env", func(a *components.DjangoServiceArgs) {
+			a.Environment = pulumi.ToStringMap(map[string]string{"PORT": "9000"})
+		}, `environment: PORT is set by the component itself`},
 		{"settings in env", func(a *components.DjangoServiceArgs) {
 			a.Environment = pulumi.ToStringMap(map[string]string{"DJANGO_SETTINGS_MODULE": "x.settings"})
 		}, `environment: DJANGO_SETTINGS_MODULE is set by the component itself`},

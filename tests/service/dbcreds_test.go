@@ -150,7 +150,9 @@ func TestDatabaseCredentialValidation(t *testing.T) {
 		{"DB_SECRET_ARN", func(a *components.DjangoServiceArgs) {
 			a.Environment = pulumi.ToStringMap(map[string]string{"DB_SECRET_ARN": masterSecretArn})
 		}, "environment", "DB_SECRET_ARN is set by the component itself"},
-		{"AWS_REGION", func(a *components.DjangoServiceArgs) { a.Environment = pulumi.ToStringMap(map[string]string{"AWS_REGION": "eu-west-1"}) }, "environment", "AWS_REGION is set by the component itself"},
+		{"AWS_REGION", func(a *components.DjangoServiceArgs) {
+			a.Environment = pulumi.ToStringMap(map[string]string{"AWS_REGION": "eu-west-1"})
+		}, "environment", "AWS_REGION is set by the component itself"},
 		{"DB_ADMIN_SECRET_ARN", func(a *components.DjangoServiceArgs) {
 			a.Environment = pulumi.ToStringMap(map[string]string{"DB_ADMIN_SECRET_ARN": masterSecretArn})
 		}, "environment", "DB_ADMIN_SECRET_ARN is set by the component itself"},
