@@ -68,7 +68,7 @@ type DjangoServiceArgs struct {
 	// MigrateCommand instead.
 	Command []string `pulumi:"command,optional"`
 	// User is the "uid", "uid:gid", "user" or "user:group" the container
-	// runs as; root (0 or "root") is refused (CONTROLS.md ECS-5). Default
+	// runs as; root (0 or "root") is refused (CONTROLS.md ECS-9). Default
 	// DefaultContainerUser ("10001:10001"), the user the reference image
 	// creates: a user the image lacks fails the task at start.
 	User string `pulumi:"user,optional"`
@@ -105,16 +105,18 @@ type DjangoServiceArgs struct {
 	DatabaseSecretsKMSKeyArn pulumi.StringInput `pulumi:"databaseSecretsKmsKeyArn,optional"`
 	// DatabaseSecurityGroupID, when set, is the database's security group:
 	// the tasks' group gets an egress rule to it on DatabasePort, nothing
-	// else. The database's side, the ingress rule admitting the tasks, is
-	// the database's own: Database.AllowFrom adds it (with Database, the
-	// component calls it for you).
+	// else. The ingress rule admitting the tasks is the database's: with
+	// Database, Database.AllowFrom adds it; without Database (in languages
+	// other than Go, which cannot pass one), the component adds the same
+	// rule, "<name>-db-from-tasks", itself on DatabasePort.
 	DatabaseSecurityGroupID pulumi.StringInput `pulumi:"databaseSecurityGroupId,optional"`
 	// Database, when set, is asked for the ingress rule admitting the tasks'
-	// security group (Database.AllowFrom, named after this service, on the
-	// database's real port); the tasks start only once it exists
-	// (CONTROLS.md ECS-14). Default none: without it (and in languages
-	// other than Go) call Database.AllowFrom yourself, or list the tasks'
-	// group in DatabaseArgs.AllowedSecurityGroupIDs. Go only.
+	// security group: Database.AllowFrom, "<name>-db-from-tasks", a child of
+	// the Database on the instance's own port; the tasks start only once it
+	// exists (CONTROLS.md ECS-14). An alias keeps the rule's URN from when
+	// the service made it, so existing stacks update it in place. Default
+	// none. Danger: do not also list the tasks' group in
+	// DatabaseArgs.AllowedSecurityGroupIDs (AllowFrom refuses). Go only.
 	Database DatabaseAccess
 
 	// EndpointSecurityGroupID is the security group of the VPC's interface
@@ -219,6 +221,7 @@ type DjangoServiceArgs struct {
 	Listener *ListenerAttachment `pulumi:"listener,optional"`
 
 	// IdleTimeout is the load balancer's idle timeout, seconds. Default 60.
+	// With Listener, give the owner's: gunicorn's keep-alive must exceed it.
 	IdleTimeout int `pulumi:"idleTimeout,optional"`
 	// DeletionProtection keeps the load balancer from being deleted. Default true.
 	DeletionProtection *bool `pulumi:"deletionProtection,optional"`
@@ -254,7 +257,7 @@ type DjangoServiceArgs struct {
 	// LogRetentionDays is how long container logs are kept. Default 365.
 	LogRetentionDays int `pulumi:"logRetentionDays,optional"`
 	// Environment holds extra plain settings for the container; values may
-	// be Outputs. Names the component sets itself (reservedEnv, such as
+	// be Outputs. Names the component sets itself (such as DB_HOST, and
 	// DJANGO_SETTINGS_MODULE and PORT: use SettingsModule and ContainerPort)
 	// and names that look like secrets are refused: pass secrets through
 	// Secrets. The names of a pulumi.StringMap are checked at plan time; a
@@ -451,6 +454,14 @@ type DjangoService struct {
 	// "unhealthy-targets", "cpu", "memory", "running-tasks") to the alarm;
 	// empty when Alarms is false.
 	MetricAlarms map[string]*cloudwatch.MetricAlarm
+
+	// builder and values are what a component running the same image
+	// reuses: the resolved arguments (defaults filled, Environment and
+	// Secrets checked: builder.environment, builder.secrets), roles,
+	// cluster and security group, and the container's resolved inputs (a
+	// containerValues).
+	builder *serviceBuilder
+	values  pulumi.AnyOutput
 }
 
 // https reports whether the service's own load balancer terminates TLS.
@@ -471,6 +482,7 @@ func NewDjangoService(ctx *pulumi.Context, name string, args *DjangoServiceArgs,
 	}
 	b := &serviceBuilder{ctx: ctx, name: name, a: a, s: s, parent: pulumi.Parent(s), tags: pulumi.ToStringMap(a.Tags)}
 	b.environment, b.secrets = a.checkedMaps(name)
+	s.builder = b
 	for _, step := range []func() error{
 		b.region, b.cluster, b.logGroup, b.secretKey, b.securityGroups, b.loadBalancer,
 		b.roles, b.taskDefinition, b.deploymentAlarms, b.service, b.autoscaling, b.serviceAlarms,

@@ -245,7 +245,7 @@ func (a DjangoServiceArgs) appDefaults(name string) error {
 		case !containerUser.MatchString(a.User):
 			return fail("user", "%q is not a user such as 10001:10001 (uid, uid:gid, user or user:group)", a.User)
 		case uid == "0" || uid == "root":
-			return fail("user", "%q is root: the container must run as a non-root user (CONTROLS.md ECS-5)", a.User)
+			return fail("user", "%q is root: the container must run as a non-root user (CONTROLS.md ECS-9)", a.User)
 		}
 	}
 	if a.ContainerPort != 0 && (a.ContainerPort < 1024 || a.ContainerPort > 65535) {
