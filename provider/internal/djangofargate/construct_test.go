@@ -205,9 +205,9 @@ func TestConstructEveryComponent(t *testing.T) {
 			wantKeys: []string{"mediaBucketName", "mediaBucketArn", "mediaPolicyJson", "logBucketName", "logPrefix"},
 		},
 		{
-			typ:      "DjangoService",
-			inputs:   noMigrations(serviceInputs()),
-			child:    "aws:ecs/service:Service",
+			typ:    "DjangoService",
+			inputs: noMigrations(serviceInputs()),
+			child:  "aws:ecs/service:Service",
 			wantKeys: []string{"url", "albDnsName", "clusterName", "serviceName", "logGroupName", "taskSecurityGroupId", "secretKeyArn",
 				"loadBalancerArnSuffix", "targetGroupArnSuffix", "listenerArn", "loadBalancerSecurityGroupId"},
 		},
