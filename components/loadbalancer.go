@@ -17,13 +17,8 @@ import (
 func (b *serviceBuilder) loadBalancer() error {
 	a := b.a
 	if a.Listener != nil {
-		if err := b.attach(); err != nil {
-			return err
-		}
-		b.s.LoadBalancerArnSuffix = b.lbArnSuffix
-		return nil
+		return b.attach()
 	}
-	defer func() { b.s.LoadBalancerArnSuffix = b.lbArnSuffix }()
 	var logs *lb.LoadBalancerAccessLogsArgs
 	if a.AccessLogsBucket != nil {
 		prefix := a.AccessLogsPrefix
@@ -55,6 +50,7 @@ func (b *serviceBuilder) loadBalancer() error {
 	}
 	b.s.AlbDNSName = b.s.LoadBalancer.DnsName
 	b.lbArnSuffix = b.s.LoadBalancer.ArnSuffix
+	b.s.LoadBalancerArnSuffix = b.lbArnSuffix
 	b.s.LoadBalancerSecurityGroupID = b.s.AlbSecurityGroup.ID().ToStringOutput()
 	if err := b.targetGroup(); err != nil {
 		return err
@@ -209,6 +205,7 @@ func (b *serviceBuilder) attach() error {
 	b.s.ListenerArn = l.ListenerArn.ToStringOutput()
 	b.s.LoadBalancerSecurityGroupID = l.SecurityGroupID.ToStringOutput()
 	b.lbArnSuffix = b.s.ListenerArn.ApplyT(listenerLoadBalancer).(pulumi.StringOutput)
+	b.s.LoadBalancerArnSuffix = b.lbArnSuffix
 	site := l.URL.ToStringOutput().ApplyT(func(u string) (attachedSite, error) {
 		return attachSite(u, l.Hosts, l.Paths)
 	})
