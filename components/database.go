@@ -49,10 +49,11 @@ type DatabaseArgs struct {
 	SubnetIDs pulumi.StringArrayInput `pulumi:"subnetIds"`
 	// AllowedSecurityGroupIDs are the security groups (the app tasks') that
 	// may connect on 5432, as one inline ingress rule; nothing else can.
-	// Default none: the group then admits nothing until the caller adds
-	// ingress rules as separate resources (DjangoService does, given
-	// SecurityGroupID), which is how to break the cycle of the service needing
-	// the database's address and the database needing the service's group.
+	// Default none: the group then admits nothing until AllowFrom adds
+	// ingress rules as separate resources (DjangoService calls it, given
+	// DjangoServiceArgs.Database), which is how to break the cycle of the
+	// service needing the database's address and the database needing the
+	// service's group.
 	// Set this or add separate rules, never both: inline rules make Pulumi
 	// remove any other rule of the group.
 	AllowedSecurityGroupIDs pulumi.StringArrayInput `pulumi:"allowedSecurityGroupIds,optional"`
@@ -203,7 +204,8 @@ type Database struct {
 
 	// Instance is the RDS instance.
 	Instance *rds.Instance
-	// SecurityGroup admits 5432 from the allowed groups only.
+	// SecurityGroup admits 5432 from the allowed groups only: those of
+	// DatabaseArgs.AllowedSecurityGroupIDs, or those given to AllowFrom.
 	SecurityGroup *ec2.SecurityGroup
 	// SubnetGroup places the instance in the given subnets.
 	SubnetGroup *rds.SubnetGroup
@@ -228,6 +230,9 @@ type Database struct {
 	// MetricAlarms maps an alarm's role ("cpu", "free-storage",
 	// "connections") to the alarm; empty when Alarms is false.
 	MetricAlarms map[string]*cloudwatch.MetricAlarm
+
+	inlineIngress bool             // AllowedSecurityGroupIDs given: AllowFrom refuses
+	tags          pulumi.StringMap // DatabaseArgs.Tags, for the rules AllowFrom adds
 }
 
 var (
@@ -278,7 +283,7 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 	if err := a.requireInputs(name); err != nil {
 		return nil, err
 	}
-	d := &Database{}
+	d := &Database{inlineIngress: a.AllowedSecurityGroupIDs != nil, tags: pulumi.ToStringMap(a.Tags)}
 	if err := ctx.RegisterComponentResource(typePrefix+"Database", name, d, opts...); err != nil {
 		return nil, err
 	}

@@ -18,15 +18,22 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// ContainerPort is the port gunicorn listens on inside the task.
-const ContainerPort = 8000
+// DefaultContainerPort is the port gunicorn listens on inside the task
+// unless DjangoServiceArgs.ContainerPort says otherwise; the container gets
+// it as PORT (app/gunicorn.conf.py binds to it).
+const DefaultContainerPort = 8000
 
 // ContainerName is the name of the Django container in the task definition.
 const ContainerName = "web"
 
-// ContainerUser is the numeric non-root user the container runs as; the
-// image (app/Dockerfile) creates it.
-const ContainerUser = "10001:10001"
+// DefaultContainerUser is the numeric non-root user the container runs as
+// unless DjangoServiceArgs.User says otherwise; the reference image
+// (app/Dockerfile) creates it.
+const DefaultContainerUser = "10001:10001"
+
+// DefaultSettingsModule is DJANGO_SETTINGS_MODULE unless
+// DjangoServiceArgs.SettingsModule says otherwise: the reference app's.
+const DefaultSettingsModule = "config.settings"
 
 // TLSPolicy is the HTTPS listener's security policy: TLS 1.3 and 1.2 only.
 const TLSPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -50,6 +57,26 @@ type DjangoServiceArgs struct {
 	// Architecture is "x86_64" (default) or "arm64" (Graviton, about 20%
 	// cheaper); it must match the image.
 	Architecture string `pulumi:"architecture,optional"`
+	// SettingsModule is the Django settings module, set as
+	// DJANGO_SETTINGS_MODULE in the web and migration containers: a dotted
+	// Python module path. Default DefaultSettingsModule ("config.settings").
+	SettingsModule string `pulumi:"settingsModule,optional"`
+	// Command replaces the image's CMD in the web container, such as
+	// ["gunicorn", "shop.wsgi"]; it must serve HTTP on ContainerPort and
+	// answer LivenessPath. Default: none, the image's own CMD (the reference
+	// image runs gunicorn with app/gunicorn.conf.py). The migration task runs
+	// MigrateCommand instead.
+	Command []string `pulumi:"command,optional"`
+	// User is the "uid", "uid:gid", "user" or "user:group" the container
+	// runs as; root (0 or "root") is refused (CONTROLS.md ECS-9). Default
+	// DefaultContainerUser ("10001:10001"), the user the reference image
+	// creates: a user the image lacks fails the task at start.
+	User string `pulumi:"user,optional"`
+	// ContainerPort is the port the app listens on, 1024 to 65535 (the
+	// container has no capability to bind a lower port as non-root). The
+	// container gets it as PORT; the target group, the health checks and the
+	// security group rules use it. Default DefaultContainerPort (8000).
+	ContainerPort int `pulumi:"containerPort,optional"`
 
 	// DatabaseHost, DatabasePort and DatabaseName locate the database. Required.
 	DatabaseHost pulumi.StringInput `pulumi:"databaseHost"`
@@ -76,10 +103,21 @@ type DjangoServiceArgs struct {
 	// secrets also get kms:Decrypt on it, through Secrets Manager only.
 	// Default: none, the secrets use the AWS-managed key.
 	DatabaseSecretsKMSKeyArn pulumi.StringInput `pulumi:"databaseSecretsKmsKeyArn,optional"`
-	// DatabaseSecurityGroupID, when set, gets an ingress rule admitting the
-	// database port from the tasks' security group, and the tasks may reach
-	// it: nothing else is opened.
+	// DatabaseSecurityGroupID, when set, is the database's security group:
+	// the tasks' group gets an egress rule to it on DatabasePort, nothing
+	// else. The ingress rule admitting the tasks is the database's: with
+	// Database, Database.AllowFrom adds it; without Database (in languages
+	// other than Go, which cannot pass one), the component adds the same
+	// rule, "<name>-db-from-tasks", itself on DatabasePort.
 	DatabaseSecurityGroupID pulumi.StringInput `pulumi:"databaseSecurityGroupId,optional"`
+	// Database, when set, is asked for the ingress rule admitting the tasks'
+	// security group: Database.AllowFrom, "<name>-db-from-tasks", a child of
+	// the Database on the instance's own port; the tasks start only once it
+	// exists (CONTROLS.md ECS-14). An alias keeps the rule's URN from when
+	// the service made it, so existing stacks update it in place. Default
+	// none. Danger: do not also list the tasks' group in
+	// DatabaseArgs.AllowedSecurityGroupIDs (AllowFrom refuses). Go only.
+	Database DatabaseAccess
 
 	// EndpointSecurityGroupID is the security group of the VPC's interface
 	// endpoints (Network.EndpointSecurityGroup). When set, the tasks' HTTPS
@@ -166,11 +204,24 @@ type DjangoServiceArgs struct {
 	Domain string `pulumi:"domain,optional"`
 	// HostedZone is the Route 53 public zone that holds Domain.
 	HostedZone string `pulumi:"hostedZone,optional"`
-	// CertificateArn is an ACM certificate for the HTTPS listener; it wins
-	// over the one HostedZone would issue.
-	CertificateArn string `pulumi:"certificateArn,optional"`
+	// CertificateArn is an ACM certificate for the HTTPS listener, in the
+	// stack's region; it wins over the one HostedZone would issue. A known
+	// value is checked at plan time; an Output (a certificate made in the
+	// same program) is taken as it resolves. Default none.
+	CertificateArn pulumi.StringInput `pulumi:"certificateArn,optional"`
+
+	// Listener attaches the service to another load balancer's listener
+	// (another DjangoService's ListenerArn) instead of creating one: the
+	// component then creates only its target group, a listener rule
+	// matching Listener.Hosts and/or Listener.Paths, and the security group
+	// rules between that load balancer and its tasks. Internal, Domain,
+	// HostedZone, CertificateArn, AccessLogsBucket and DeletionProtection
+	// belong to the load balancer's owner and are refused with it. Default
+	// none: the service has a load balancer of its own.
+	Listener *ListenerAttachment `pulumi:"listener,optional"`
 
 	// IdleTimeout is the load balancer's idle timeout, seconds. Default 60.
+	// With Listener, give the owner's: gunicorn's keep-alive must exceed it.
 	IdleTimeout int `pulumi:"idleTimeout,optional"`
 	// DeletionProtection keeps the load balancer from being deleted. Default true.
 	DeletionProtection *bool `pulumi:"deletionProtection,optional"`
@@ -205,12 +256,21 @@ type DjangoServiceArgs struct {
 	AlarmThresholds *ServiceAlarmThresholds `pulumi:"alarmThresholds,optional"`
 	// LogRetentionDays is how long container logs are kept. Default 365.
 	LogRetentionDays int `pulumi:"logRetentionDays,optional"`
-	// Environment holds extra plain settings for the container. Names that
-	// look like secrets are refused: pass secrets through Secrets.
-	Environment map[string]string `pulumi:"environment,optional"`
-	// Secrets maps extra variable names to Secrets Manager or SSM ARNs
-	// (optionally "arn:json-key::"); the execution role may read them.
-	Secrets map[string]string `pulumi:"secrets,optional"`
+	// Environment holds extra plain settings for the container; values may
+	// be Outputs. Names the component sets itself (such as DB_HOST, and
+	// DJANGO_SETTINGS_MODULE and PORT: use SettingsModule and ContainerPort)
+	// and names that look like secrets are refused: pass secrets through
+	// Secrets. The names of a pulumi.StringMap are checked at plan time; a
+	// map that is itself an Output is checked when it resolves, and a bad
+	// name then fails the task definition with the same error.
+	Environment pulumi.StringMapInput `pulumi:"environment,optional"`
+	// Secrets maps extra variable names to Secrets Manager secret or SSM
+	// parameter ARNs, optionally with a JSON key ("<secret arn>:<key>::");
+	// the execution role may read them, and ECS puts their values in the
+	// container at start. Values may be Outputs (a secret made in the same
+	// program); names and known values are checked at plan time, the rest
+	// as Environment's.
+	Secrets pulumi.StringMapInput `pulumi:"secrets,optional"`
 	// GeneratedSecrets names variables the component fills with a random
 	// 64-character value (letters and digits) kept in a Secrets Manager
 	// secret of its own, as it does for DJANGO_SECRET_KEY: for example the
@@ -223,6 +283,45 @@ type DjangoServiceArgs struct {
 	Gunicorn *GunicornArgs `pulumi:"gunicorn,optional"`
 	// Tags are added to every taggable resource.
 	Tags map[string]string `pulumi:"tags,optional"`
+}
+
+// ListenerAttachment puts a DjangoService behind a listener another
+// DjangoService owns: one load balancer, several services, each with its own
+// target group, health check and listener rule. The rule forwards a request
+// that matches every condition given: its Host header is one of Hosts (when
+// set) and its path matches one of Paths (when set). AWS allows three values
+// per condition and five per rule (Elastic Load Balancing user guide,
+// "Listener rules for your Application Load Balancer").
+type ListenerAttachment struct {
+	// ListenerArn is the listener the rule joins (DjangoService.ListenerArn:
+	// the HTTPS listener of a service with a certificate, else its HTTP
+	// one). Required.
+	ListenerArn pulumi.StringInput `pulumi:"listenerArn"`
+	// SecurityGroupID is the load balancer's security group
+	// (DjangoService.LoadBalancerSecurityGroupID): the component lets it
+	// reach this service's tasks on ContainerPort, and the tasks admit it.
+	// Required.
+	SecurityGroupID pulumi.StringInput `pulumi:"securityGroupId"`
+	// URL is the owning service's URL (DjangoService.URL): its scheme is the
+	// listener's, and its host is this service's host when Hosts is empty.
+	// Required.
+	URL pulumi.StringInput `pulumi:"url"`
+	// Hosts are the host names the rule matches (host-header condition),
+	// such as "admin.example.com" or "*.example.com" (every subdomain);
+	// they are also the service's DJANGO_ALLOWED_HOSTS, and the first one
+	// without a wildcard is its URL's host. At most 3. Default none: the
+	// owner's host (from URL) and any host the listener receives.
+	Hosts []string `pulumi:"hosts,optional"`
+	// Paths are the path patterns the rule matches (path-pattern
+	// condition), such as "/admin" and "/admin/*": each starts with "/", at
+	// most 128 characters. At most 3; with Hosts, at most 5 values in all.
+	// Default none; Hosts or Paths is required.
+	Paths []string `pulumi:"paths,optional"`
+	// Priority orders the rule among the listener's rules, 1 to 50000
+	// (ELBv2 API reference, CreateRule), lowest first; each rule of a
+	// listener needs its own. An owning service with a Domain uses 10 for
+	// its host rule. Required.
+	Priority int `pulumi:"priority"`
 }
 
 // GunicornArgs tune gunicorn and the shutdown chain around it (CONTROLS.md
@@ -277,6 +376,19 @@ type DjangoService struct {
 	// MigrationRoleArn is the migration task's role, "" without Migrations:
 	// whoever runs `pulumi up` needs iam:PassRole on it.
 	MigrationRoleArn pulumi.StringOutput `pulumi:"migrationRoleArn"`
+	// LoadBalancerArnSuffix and TargetGroupArnSuffix are the names
+	// CloudWatch gives the load balancer (its own, or the attached one's)
+	// and the service's target group: DashboardArgs.LoadBalancer and
+	// DashboardArgs.TargetGroup.
+	LoadBalancerArnSuffix pulumi.StringOutput `pulumi:"loadBalancerArnSuffix"`
+	TargetGroupArnSuffix  pulumi.StringOutput `pulumi:"targetGroupArnSuffix"`
+	// ListenerArn is the listener another service attaches to
+	// (ListenerAttachment.ListenerArn): the HTTPS listener with a
+	// certificate, else the HTTP one; with Listener, the attached one.
+	ListenerArn pulumi.StringOutput `pulumi:"listenerArn"`
+	// LoadBalancerSecurityGroupID is the load balancer's security group
+	// (ListenerAttachment.SecurityGroupID); with Listener, the attached one's.
+	LoadBalancerSecurityGroupID pulumi.StringOutput `pulumi:"loadBalancerSecurityGroupId"`
 
 	// Cluster is the ECS cluster the component created; nil when
 	// DjangoServiceArgs.ClusterArn named an existing one.
@@ -306,17 +418,24 @@ type DjangoService struct {
 	// SecretKey is the Secrets Manager secret holding DJANGO_SECRET_KEY.
 	SecretKey *secretsmanager.Secret
 	// AlbSecurityGroup admits 80 and 443 from the internet and reaches only
-	// the tasks.
+	// the tasks; nil with Listener.
 	AlbSecurityGroup *ec2.SecurityGroup
 	// TaskSecurityGroup admits the container port from the load balancer only.
 	TaskSecurityGroup *ec2.SecurityGroup
 	// LoadBalancer is the Application Load Balancer: internet-facing, or
-	// internal with DjangoServiceArgs.Internal.
+	// internal with DjangoServiceArgs.Internal; nil with Listener.
 	LoadBalancer *lb.LoadBalancer
 	// TargetGroup holds the tasks' IPs and health checks them.
 	TargetGroup *lb.TargetGroup
-	// Listeners maps a port (80, 443) to its listener.
+	// Listeners maps a port (80, 443) to its listener; empty with Listener.
 	Listeners map[int]*lb.Listener
+	// ListenerRule forwards the requests ListenerAttachment matches to the
+	// tasks; nil without Listener.
+	ListenerRule *lb.ListenerRule
+	// DatabaseIngress admits the tasks to the database: made by
+	// Database.AllowFrom, its parent is the Database. Nil without
+	// DjangoServiceArgs.Database.
+	DatabaseIngress pulumi.Resource
 	// HostRule forwards requests for Domain to the tasks; every other host
 	// gets a fixed 421 from the HTTPS listener. Nil without a domain.
 	HostRule *lb.ListenerRule
@@ -335,10 +454,18 @@ type DjangoService struct {
 	// "unhealthy-targets", "cpu", "memory", "running-tasks") to the alarm;
 	// empty when Alarms is false.
 	MetricAlarms map[string]*cloudwatch.MetricAlarm
+
+	// builder and values are what a component running the same image
+	// reuses: the resolved arguments (defaults filled, Environment and
+	// Secrets checked: builder.environment, builder.secrets), roles,
+	// cluster and security group, and the container's resolved inputs (a
+	// containerValues).
+	builder *serviceBuilder
+	values  pulumi.AnyOutput
 }
 
-// https reports whether the load balancer terminates TLS.
-func (a DjangoServiceArgs) https() bool { return a.CertificateArn != "" || a.HostedZone != "" }
+// https reports whether the service's own load balancer terminates TLS.
+func (a DjangoServiceArgs) https() bool { return a.CertificateArn != nil || a.HostedZone != "" }
 
 // NewDjangoService creates a DjangoService.
 func NewDjangoService(ctx *pulumi.Context, name string, args *DjangoServiceArgs, opts ...pulumi.ResourceOption) (*DjangoService, error) {
@@ -354,6 +481,8 @@ func NewDjangoService(ctx *pulumi.Context, name string, args *DjangoServiceArgs,
 		return nil, err
 	}
 	b := &serviceBuilder{ctx: ctx, name: name, a: a, s: s, parent: pulumi.Parent(s), tags: pulumi.ToStringMap(a.Tags)}
+	b.environment, b.secrets = a.checkedMaps(name)
+	s.builder = b
 	for _, step := range []func() error{
 		b.region, b.cluster, b.logGroup, b.secretKey, b.securityGroups, b.loadBalancer,
 		b.roles, b.taskDefinition, b.deploymentAlarms, b.service, b.autoscaling, b.serviceAlarms,
@@ -372,6 +501,11 @@ func NewDjangoService(ctx *pulumi.Context, name string, args *DjangoServiceArgs,
 		"secretKeyArn":        s.SecretKeyArn,
 		"generatedSecretArns": s.GeneratedSecretArns,
 		"migrationRoleArn":    s.MigrationRoleArn,
+
+		"loadBalancerArnSuffix":       s.LoadBalancerArnSuffix,
+		"targetGroupArnSuffix":        s.TargetGroupArnSuffix,
+		"listenerArn":                 s.ListenerArn,
+		"loadBalancerSecurityGroupId": s.LoadBalancerSecurityGroupID,
 	})
 }
 
@@ -384,13 +518,17 @@ type serviceBuilder struct {
 	parent pulumi.ResourceOrInvokeOption
 	tags   pulumi.StringMap
 
-	regionName, accountID string
-	clusterArn            pulumi.StringOutput
-	hosts                 pulumi.StringOutput // DJANGO_ALLOWED_HOSTS
-	origins               pulumi.StringOutput // DJANGO_CSRF_TRUSTED_ORIGINS
-	listenerDeps          []pulumi.Resource
-	rollbackAlarms        ecs.ServiceAlarmsPtrInput // nil without Alarms
-	generated             pulumi.StringMap          // GeneratedSecrets' ARNs by name
+	regionName, accountID, partition string
+	// environment and secrets are DjangoServiceArgs.Environment and
+	// Secrets, checked (an Output map when it resolves) and never nil.
+	environment, secrets pulumi.StringMapOutput
+	lbArnSuffix          pulumi.StringOutput // CloudWatch's LoadBalancer dimension
+	clusterArn           pulumi.StringOutput
+	hosts                pulumi.StringOutput // DJANGO_ALLOWED_HOSTS
+	origins              pulumi.StringOutput // DJANGO_CSRF_TRUSTED_ORIGINS
+	listenerDeps         []pulumi.Resource
+	rollbackAlarms       ecs.ServiceAlarmsPtrInput // nil without Alarms
+	generated            pulumi.StringMap          // GeneratedSecrets' ARNs by name
 	// launchDeps are what a task needs before it starts (CONTROLS.md
 	// ECS-14): the service depends on all of them.
 	launchDeps      []pulumi.Resource
@@ -410,7 +548,13 @@ func (b *serviceBuilder) region() error {
 	if err != nil {
 		return err
 	}
-	b.regionName, b.accountID = r.Name, id.AccountId
+	// ARNs name the partition ("aws", "aws-cn", "aws-us-gov") the stack
+	// deploys to (aws, aws-cn, aws-us-gov), never a fixed one.
+	p, err := aws.GetPartition(b.ctx, nil, b.parent)
+	if err != nil {
+		return err
+	}
+	b.regionName, b.accountID, b.partition = r.Name, id.AccountId, p.Partition
 	return nil
 }
 
@@ -476,7 +620,7 @@ func (b *serviceBuilder) execAudit() error {
 	policy := PolicyDocument{Version: policyVersion, Statement: []Statement{
 		{
 			Sid: "AccountAdministers", Effect: "Allow",
-			Principal: map[string]any{"AWS": "arn:aws:iam::" + account + ":root"},
+			Principal: map[string]any{"AWS": "arn:" + b.partition + ":iam::" + account + ":root"},
 			// A key policy's resource is the key itself ("*" means this key).
 			Action: []string{"kms:*"}, Resource: []string{"*"},
 		},
@@ -486,7 +630,7 @@ func (b *serviceBuilder) execAudit() error {
 			Action:    []string{"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"},
 			Resource:  []string{"*"},
 			Condition: map[string]map[string]any{"ArnLike": {
-				"kms:EncryptionContext:aws:logs:arn": fmt.Sprintf("arn:aws:logs:%s:%s:log-group:*", region, account),
+				"kms:EncryptionContext:aws:logs:arn": fmt.Sprintf("arn:%s:logs:%s:%s:log-group:*", b.partition, region, account),
 			}},
 		},
 	}}

@@ -1,6 +1,7 @@
 package components
 
 import (
+	"fmt"
 	"maps"
 	"regexp"
 	"slices"
@@ -33,7 +34,7 @@ const maxServiceName = 20
 var reservedEnv = []string{"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOWED_HOSTS", "DJANGO_CSRF_TRUSTED_ORIGINS",
 	"DB_HOST", "DB_PORT", "DB_NAME", "AWS_STORAGE_BUCKET_NAME", "AWS_S3_REGION_NAME", "WEB_CONCURRENCY",
 	"GUNICORN_THREADS", "GUNICORN_TIMEOUT", "GUNICORN_KEEPALIVE", "GUNICORN_GRACEFUL_TIMEOUT",
-	"HEALTH_CHECK_PATH", "DJANGO_SECRET_KEY", "DB_SECRET_ARN", "AWS_REGION",
+	"HEALTH_CHECK_PATH", "DJANGO_SECRET_KEY", "DB_SECRET_ARN", "AWS_REGION", "PORT",
 	// The migration task's overrides, and the names the credentials
 	// replaced: a user value would shadow or contradict the secret ARNs.
 	"DB_ADMIN_SECRET_ARN", "DB_APP_SECRET_ARN", "DB_USER", "DB_PASSWORD"}
@@ -75,7 +76,7 @@ func (a DjangoServiceArgs) defaults(name string) (DjangoServiceArgs, error) {
 		"privateSubnetIds": a.PrivateSubnetIDs, "imageUri": a.ImageURI, "repositoryArn": a.RepositoryArn,
 		"databaseHost": a.DatabaseHost, "databasePort": a.DatabasePort, "databaseName": a.DatabaseName,
 		"databaseAppSecretArn": a.DatabaseAppSecretArn}
-	if !a.Internal {
+	if !a.Internal && a.Listener == nil {
 		required["publicSubnetIds"] = a.PublicSubnetIDs
 	}
 	for _, field := range slices.Sorted(maps.Keys(required)) {
@@ -144,6 +145,9 @@ func (a DjangoServiceArgs) defaults(name string) (DjangoServiceArgs, error) {
 	if strings.TrimSuffix(a.LivenessPath, "/") == strings.TrimSuffix(a.ReadinessPath, "/") {
 		return fail("livenessPath", "%q is the readiness path: ECS replaces tasks that fail it, so a database outage would replace every task at once; probe a path that does not touch the database", a.LivenessPath)
 	}
+	if err := a.listenerDefaults(name); err != nil {
+		return a, err
+	}
 	if a.Internal && a.HostedZone != "" {
 		return fail("internal", "an internal load balancer has only private addresses; hostedZone %q would publish a public DNS name that reaches nothing: use certificateArn and a private zone instead", a.HostedZone)
 	}
@@ -163,10 +167,14 @@ func (a DjangoServiceArgs) defaults(name string) (DjangoServiceArgs, error) {
 			return fail("domain", "%q is not inside hostedZone %q", a.Domain, a.HostedZone)
 		}
 	}
-	if a.CertificateArn != "" && !certificateArn.MatchString(a.CertificateArn) {
-		return fail("certificateArn", "%q is not an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)", a.CertificateArn)
+	if cert, ok := a.CertificateArn.(pulumi.String); ok {
+		if cert == "" {
+			a.CertificateArn = nil // the config's "none"
+		} else if !certificateArn.MatchString(string(cert)) {
+			return fail("certificateArn", "%q is not an ACM certificate ARN (arn:<partition>:acm:<region>:<account>:certificate/<id>)", cert)
+		}
 	}
-	if a.Domain != "" && a.HostedZone == "" && a.CertificateArn == "" {
+	if a.Domain != "" && a.HostedZone == "" && a.CertificateArn == nil {
 		return fail("domain", "%q needs hostedZone (to issue a certificate) or certificateArn: the site would be served over plain HTTP", a.Domain)
 	}
 	a.IdleTimeout = cmpOr(a.IdleTimeout, 60)
@@ -192,36 +200,149 @@ func (a DjangoServiceArgs) defaults(name string) (DjangoServiceArgs, error) {
 	if err := ValidateLogRetention(a.LogRetentionDays); err != nil {
 		return fail("logRetentionDays", "%v", err)
 	}
-	for _, k := range slices.Sorted(maps.Keys(a.Environment)) {
-		switch {
-		case !envName.MatchString(k):
-			return fail("environment", "%q is not a valid variable name", k)
-		case slices.Contains(reservedEnv, k):
-			return fail("environment", "%s is set by the component itself", k)
-		case secretLike.MatchString(k):
-			return fail("environment", "%s looks like a secret; pass it through secrets so it never appears in the task definition", k)
-		}
+	env, envKnown := planMap(a.Environment)
+	secrets, secretsKnown := planMap(a.Secrets)
+	if !envKnown {
+		env = nil // checked when it resolves (checkedMaps)
 	}
-	for _, k := range slices.Sorted(maps.Keys(a.Secrets)) {
-		v := a.Secrets[k]
-		switch {
-		case !envName.MatchString(k):
-			return fail("secrets", "%q is not a valid variable name", k)
-		case slices.Contains(reservedEnv, k) || a.Environment[k] != "":
-			return fail("secrets", "%s is already set", k)
-		case !strings.HasPrefix(v, "arn:aws") || !(strings.Contains(v, ":secretsmanager:") || strings.Contains(v, ":ssm:")):
-			return fail("secrets", "%s: %q is not a Secrets Manager or SSM parameter ARN", k, v)
-		}
+	if !secretsKnown {
+		secrets = nil
 	}
-	for i, k := range a.GeneratedSecrets {
-		switch {
-		case !envName.MatchString(k):
-			return fail("generatedSecrets", "%q is not a valid variable name", k)
-		case k == "DJANGO_SECRET_KEY" || slices.Contains(reservedEnv, k) || a.Environment[k] != "" || a.Secrets[k] != "" || slices.Contains(a.GeneratedSecrets[:i], k):
-			return fail("generatedSecrets", "%s is already set", k)
-		}
+	if field, err := checkVars(env, secrets, a.GeneratedSecrets); err != nil {
+		return fail(field, "%v", err)
 	}
+	if err := a.appDefaults(name); err != nil {
+		return a, err
+	}
+	a.SettingsModule = cmpOr(a.SettingsModule, DefaultSettingsModule)
+	a.User = cmpOr(a.User, DefaultContainerUser)
+	a.ContainerPort = cmpOr(a.ContainerPort, DefaultContainerPort)
 	return a.gunicornDefaults(name)
+}
+
+// pythonModule is a dotted Python module path such as config.settings.
+var pythonModule = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+
+// containerUser is an ECS container user: a name or uid, optionally with a
+// group or gid (aws-api/ecs-task-definition.json, user).
+var containerUser = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$`)
+
+// appDefaults checks what the app itself is told: settings module, command,
+// user and port. It checks the caller's values; defaults fills the rest.
+func (a DjangoServiceArgs) appDefaults(name string) error {
+	fail := func(field, format string, v ...any) error {
+		return argError("DjangoService", name, field, format, v...)
+	}
+	if a.SettingsModule != "" && !pythonModule.MatchString(a.SettingsModule) {
+		return fail("settingsModule", "%q is not a dotted Python module path such as config.settings", a.SettingsModule)
+	}
+	if slices.Contains(a.Command, "") {
+		return fail("command", "%q has an empty word", a.Command)
+	}
+	if a.User != "" {
+		uid, _, _ := strings.Cut(a.User, ":")
+		switch {
+		case !containerUser.MatchString(a.User):
+			return fail("user", "%q is not a user such as 10001:10001 (uid, uid:gid, user or user:group)", a.User)
+		case uid == "0" || uid == "root":
+			return fail("user", "%q is root: the container must run as a non-root user (CONTROLS.md ECS-9)", a.User)
+		}
+	}
+	if a.ContainerPort != 0 && (a.ContainerPort < 1024 || a.ContainerPort > 65535) {
+		return fail("containerPort", "%d is out of range; use 1024 to 65535 (a non-root process without capabilities cannot bind a lower port)", a.ContainerPort)
+	}
+	return nil
+}
+
+// unknownValue stands for a map value not known at plan time.
+const unknownValue = "\x00unknown"
+
+// planMap returns the entries of m known at plan time: ok is false when
+// the map itself is an Output (its keys are unknown), and a value that is
+// an Output is unknownValue.
+func planMap(m pulumi.StringMapInput) (map[string]string, bool) {
+	if m == nil {
+		return nil, true
+	}
+	plain, ok := m.(pulumi.StringMap)
+	if !ok {
+		return nil, false
+	}
+	out := make(map[string]string, len(plain))
+	for k, v := range plain {
+		out[k] = unknownValue
+		if s, ok := v.(pulumi.String); ok {
+			out[k] = string(s)
+		}
+	}
+	return out, true
+}
+
+// checkVars checks the container's extra variables: environment names
+// (env), secret names and ARNs (secrets; unknownValue skips an ARN) and
+// generated secret names. It returns the argument at fault with the error.
+func checkVars(env, secrets map[string]string, generated []string) (string, error) {
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		switch {
+		case !envName.MatchString(k):
+			return "environment", fmt.Errorf("%q is not a valid variable name", k)
+		case slices.Contains(reservedEnv, k):
+			return "environment", fmt.Errorf("%s is set by the component itself", k)
+		case secretLike.MatchString(k):
+			return "environment", fmt.Errorf("%s looks like a secret; pass it through secrets so it never appears in the task definition", k)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(secrets)) {
+		v := secrets[k]
+		_, inEnv := env[k]
+		switch {
+		case !envName.MatchString(k):
+			return "secrets", fmt.Errorf("%q is not a valid variable name", k)
+		case slices.Contains(reservedEnv, k) || inEnv:
+			return "secrets", fmt.Errorf("%s is already set", k)
+		case v != unknownValue && !secretRef.MatchString(v):
+			return "secrets", fmt.Errorf("%s: %q is not a Secrets Manager secret ARN (optionally <arn>:<json-key>::) or an SSM parameter ARN", k, v)
+		}
+	}
+	for i, k := range generated {
+		_, inEnv := env[k]
+		_, inSecrets := secrets[k]
+		switch {
+		case !envName.MatchString(k):
+			return "generatedSecrets", fmt.Errorf("%q is not a valid variable name", k)
+		case k == "DJANGO_SECRET_KEY" || slices.Contains(reservedEnv, k) || inEnv || inSecrets || slices.Contains(generated[:i], k):
+			return "generatedSecrets", fmt.Errorf("%s is already set", k)
+		}
+	}
+	return "", nil
+}
+
+// secretRef is what ECS takes as a secret's valueFrom: a Secrets Manager
+// secret ARN, optionally followed by ":<json-key>:<version-stage>:<version-id>"
+// (the ECS developer guide, "Pass Secrets Manager secrets through Amazon
+// ECS environment variables"), or an SSM parameter ARN.
+var secretRef = regexp.MustCompile(`^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[^:]+(:[^:]*:[^:]*:[^:]*)?|ssm:[a-z0-9-]+:[0-9]{12}:parameter/.+)$`)
+
+// checkedMaps returns Environment and Secrets as Outputs (empty when
+// unset) that fail, naming the argument, when a map only known at deploy
+// time holds a name or ARN defaults could not check.
+func (a DjangoServiceArgs) checkedMaps(name string) (env, secrets pulumi.StringMapOutput) {
+	orEmpty := func(m pulumi.StringMapInput) pulumi.StringMapOutput {
+		if m == nil {
+			return pulumi.StringMap{}.ToStringMapOutput()
+		}
+		return m.ToStringMapOutput()
+	}
+	both := pulumi.All(orEmpty(a.Environment), orEmpty(a.Secrets))
+	pick := func(i int) pulumi.StringMapOutput {
+		return both.ApplyT(func(v []any) (map[string]string, error) {
+			if field, err := checkVars(v[0].(map[string]string), v[1].(map[string]string), a.GeneratedSecrets); err != nil {
+				return nil, argError("DjangoService", name, field, "%v", err)
+			}
+			return v[i].(map[string]string), nil
+		}).(pulumi.StringMapOutput)
+	}
+	return pick(0), pick(1)
 }
 
 // gunicornDefaults fills and checks the timeout chain.
@@ -289,4 +410,75 @@ func isNil(v any) bool {
 		return x == nil
 	}
 	return false
+}
+
+// ALB listener rule limits (Elastic Load Balancing user guide, "Listener
+// rules for your Application Load Balancer": three values per condition,
+// five per rule; "Condition types": a pattern is at most 128 characters;
+// ELBv2 API reference, CreateRule: priority 1 to 50000).
+const (
+	maxConditionValues = 3
+	maxRuleValues      = 5
+	maxRulePattern     = 128
+	maxRulePriority    = 50000
+)
+
+// hostPattern is a host-header condition value this component takes: a
+// lowercase host name, optionally "*." and a domain (every subdomain, which
+// Django's ALLOWED_HOSTS writes ".example.com").
+var hostPattern = regexp.MustCompile(`^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+
+// listenerDefaults checks Listener and what it excludes.
+func (a *DjangoServiceArgs) listenerDefaults(name string) error {
+	l := a.Listener
+	if l == nil {
+		return nil
+	}
+	fail := func(field, format string, v ...any) error {
+		return argError("DjangoService", name, field, format, v...)
+	}
+	for _, f := range []struct {
+		field string
+		in    pulumi.StringInput
+	}{{"listener.listenerArn", l.ListenerArn}, {"listener.securityGroupId", l.SecurityGroupID}, {"listener.url", l.URL}} {
+		if isNil(f.in) {
+			return fail(f.field, "is required")
+		}
+	}
+	owned := []struct {
+		field string
+		set   bool
+	}{
+		{"internal", a.Internal}, {"domain", a.Domain != ""}, {"hostedZone", a.HostedZone != ""},
+		{"certificateArn", a.CertificateArn != nil}, {"accessLogsBucket", a.AccessLogsBucket != nil},
+		{"deletionProtection", a.DeletionProtection != nil},
+	}
+	for _, o := range owned {
+		if o.set {
+			return fail(o.field, "is set with listener: it belongs to the load balancer's owner; set it there")
+		}
+	}
+	switch {
+	case len(l.Hosts) == 0 && len(l.Paths) == 0:
+		return fail("listener", "has neither hosts nor paths: the rule would match every request and take the owner's traffic")
+	case len(l.Hosts) > maxConditionValues:
+		return fail("listener.hosts", "has %d values; a rule condition takes at most %d", len(l.Hosts), maxConditionValues)
+	case len(l.Paths) > maxConditionValues:
+		return fail("listener.paths", "has %d values; a rule condition takes at most %d", len(l.Paths), maxConditionValues)
+	case len(l.Hosts)+len(l.Paths) > maxRuleValues:
+		return fail("listener", "has %d hosts and paths; a rule takes at most %d values in all", len(l.Hosts)+len(l.Paths), maxRuleValues)
+	case l.Priority < 1 || l.Priority > maxRulePriority:
+		return fail("listener.priority", "%d is out of range; use 1 to %d, unique among the listener's rules", l.Priority, maxRulePriority)
+	}
+	for _, h := range l.Hosts {
+		if len(h) > maxRulePattern || !hostPattern.MatchString(h) {
+			return fail("listener.hosts", "%q is not a lowercase host name such as admin.example.com or *.example.com, at most %d characters", h, maxRulePattern)
+		}
+	}
+	for _, p := range l.Paths {
+		if !strings.HasPrefix(p, "/") || len(p) > maxRulePattern || strings.ContainsAny(p, " \t#") {
+			return fail("listener.paths", "%q is not a path pattern such as /admin/* (starting with /, no spaces or fragment; * and ? are wildcards), at most %d characters", p, maxRulePattern)
+		}
+	}
+	return nil
 }

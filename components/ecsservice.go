@@ -46,7 +46,7 @@ func (b *serviceBuilder) service() error {
 			AssignPublicIp: pulumi.Bool(false),
 		},
 		LoadBalancers: ecs.ServiceLoadBalancerArray{ecs.ServiceLoadBalancerArgs{
-			TargetGroupArn: b.s.TargetGroup.Arn, ContainerName: pulumi.String(ContainerName), ContainerPort: pulumi.Int(ContainerPort),
+			TargetGroupArn: b.s.TargetGroup.Arn, ContainerName: pulumi.String(ContainerName), ContainerPort: pulumi.Int(a.ContainerPort),
 		}},
 		DeploymentCircuitBreaker: &ecs.ServiceDeploymentCircuitBreakerArgs{
 			Enable: pulumi.Bool(true), Rollback: pulumi.Bool(true),
@@ -91,7 +91,7 @@ func (b *serviceBuilder) autoscaling() error {
 	}{
 		{"cpu-scaling", "ECSServiceAverageCPUUtilization", a.CPUTarget, nil},
 		{"requests-scaling", "ALBRequestCountPerTarget", a.RequestsPerTarget,
-			pulumi.Sprintf("%s/%s", b.s.LoadBalancer.ArnSuffix, b.s.TargetGroup.ArnSuffix)},
+			pulumi.Sprintf("%s/%s", b.lbArnSuffix, b.s.TargetGroup.ArnSuffix)},
 	}
 	for _, p := range policies {
 		_, err = appautoscaling.NewPolicy(b.ctx, b.child(p.role), &appautoscaling.PolicyArgs{

@@ -1,6 +1,10 @@
 package components
 
 import (
+	"fmt"
+	"net/url"
+	"strings"
+
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
@@ -8,9 +12,13 @@ import (
 )
 
 // loadBalancer creates the ALB, its target group, the listeners and, with a
-// hosted zone, the certificate and the DNS record.
+// hosted zone, the certificate and the DNS record; with Listener, only the
+// target group and a rule on that listener.
 func (b *serviceBuilder) loadBalancer() error {
 	a := b.a
+	if a.Listener != nil {
+		return b.attach()
+	}
 	var logs *lb.LoadBalancerAccessLogsArgs
 	if a.AccessLogsBucket != nil {
 		prefix := a.AccessLogsPrefix
@@ -41,27 +49,10 @@ func (b *serviceBuilder) loadBalancer() error {
 		return err
 	}
 	b.s.AlbDNSName = b.s.LoadBalancer.DnsName
-	b.s.TargetGroup, err = lb.NewTargetGroup(b.ctx, b.child("tg"), &lb.TargetGroupArgs{
-		VpcId:               a.VpcID,
-		TargetType:          pulumi.String("ip"),
-		Port:                pulumi.Int(ContainerPort),
-		Protocol:            pulumi.String("HTTP"),
-		ProtocolVersion:     pulumi.String("HTTP1"),
-		DeregistrationDelay: pulumi.Int(a.Gunicorn.DeregistrationDelay),
-		HealthCheck: &lb.TargetGroupHealthCheckArgs{
-			Enabled:            pulumi.Bool(true),
-			Path:               pulumi.String(a.LivenessPath),
-			Matcher:            pulumi.String("200"),
-			Protocol:           pulumi.String("HTTP"),
-			Port:               pulumi.String("traffic-port"),
-			Interval:           pulumi.Int(15),
-			Timeout:            pulumi.Int(healthCheckTimeout),
-			HealthyThreshold:   pulumi.Int(2),
-			UnhealthyThreshold: pulumi.Int(3),
-		},
-		Tags: b.tags,
-	}, b.parent)
-	if err != nil {
+	b.lbArnSuffix = b.s.LoadBalancer.ArnSuffix
+	b.s.LoadBalancerArnSuffix = b.lbArnSuffix
+	b.s.LoadBalancerSecurityGroupID = b.s.AlbSecurityGroup.ID().ToStringOutput()
+	if err := b.targetGroup(); err != nil {
 		return err
 	}
 	forward := lb.ListenerDefaultActionArray{lb.ListenerDefaultActionArgs{
@@ -94,21 +85,10 @@ func (b *serviceBuilder) loadBalancer() error {
 		if a.Domain != "" {
 			// Only the site's own host reaches Django; target health checks
 			// go to the targets directly and never pass listener rules.
-			b.s.HostRule, err = lb.NewListenerRule(b.ctx, b.child("host"), &lb.ListenerRuleArgs{
-				ListenerArn: b.s.Listeners[443].Arn,
-				Priority:    pulumi.Int(10),
-				Conditions: lb.ListenerRuleConditionArray{lb.ListenerRuleConditionArgs{
-					HostHeader: &lb.ListenerRuleConditionHostHeaderArgs{Values: pulumi.ToStringArray([]string{a.Domain})},
-				}},
-				Actions: lb.ListenerRuleActionArray{lb.ListenerRuleActionArgs{
-					Type: pulumi.String("forward"), TargetGroupArn: b.s.TargetGroup.Arn,
-				}},
-				Tags: b.tags,
-			}, b.parent)
+			b.s.HostRule, err = b.forwardRule("host", b.s.Listeners[443].Arn, pulumi.Int(10), []string{a.Domain}, nil)
 			if err != nil {
 				return err
 			}
-			b.listenerDeps = append(b.listenerDeps, b.s.HostRule)
 		}
 		forward = lb.ListenerDefaultActionArray{lb.ListenerDefaultActionArgs{
 			Type: pulumi.String("redirect"),
@@ -130,6 +110,11 @@ func (b *serviceBuilder) loadBalancer() error {
 	for _, l := range b.s.Listeners {
 		b.listenerDeps = append(b.listenerDeps, l)
 	}
+	// Another service attaches to the HTTPS listener when there is one.
+	b.s.ListenerArn = b.s.Listeners[80].Arn
+	if l, ok := b.s.Listeners[443]; ok {
+		b.s.ListenerArn = l.Arn
+	}
 	if a.Domain != "" {
 		host = pulumi.String(a.Domain).ToStringOutput()
 		b.hosts = pulumi.Sprintf("%s,%s", a.Domain, b.s.LoadBalancer.DnsName)
@@ -139,6 +124,152 @@ func (b *serviceBuilder) loadBalancer() error {
 	b.s.URL = pulumi.Sprintf("%s://%s", scheme, host)
 	b.origins = b.s.URL
 	return nil
+}
+
+// targetGroup creates the service's target group: its tasks' IPs on
+// ContainerPort, health checked on LivenessPath.
+func (b *serviceBuilder) targetGroup() error {
+	a := b.a
+	var err error
+	b.s.TargetGroup, err = lb.NewTargetGroup(b.ctx, b.child("tg"), &lb.TargetGroupArgs{
+		VpcId:               a.VpcID,
+		TargetType:          pulumi.String("ip"),
+		Port:                pulumi.Int(a.ContainerPort),
+		Protocol:            pulumi.String("HTTP"),
+		ProtocolVersion:     pulumi.String("HTTP1"),
+		DeregistrationDelay: pulumi.Int(a.Gunicorn.DeregistrationDelay),
+		HealthCheck: &lb.TargetGroupHealthCheckArgs{
+			Enabled:            pulumi.Bool(true),
+			Path:               pulumi.String(a.LivenessPath),
+			Matcher:            pulumi.String("200"),
+			Protocol:           pulumi.String("HTTP"),
+			Port:               pulumi.String("traffic-port"),
+			Interval:           pulumi.Int(15),
+			Timeout:            pulumi.Int(healthCheckTimeout),
+			HealthyThreshold:   pulumi.Int(2),
+			UnhealthyThreshold: pulumi.Int(3),
+		},
+		Tags: b.tags,
+	}, b.parent)
+	if err != nil {
+		return err
+	}
+	b.s.TargetGroupArnSuffix = b.s.TargetGroup.ArnSuffix
+	return nil
+}
+
+// forwardRule adds a rule forwarding the requests that match hosts and
+// paths (either may be empty, not both) on listener to the target group.
+func (b *serviceBuilder) forwardRule(role string, listener pulumi.StringInput, priority pulumi.IntInput, hosts, paths []string) (*lb.ListenerRule, error) {
+	var conditions lb.ListenerRuleConditionArray
+	if len(hosts) > 0 {
+		conditions = append(conditions, lb.ListenerRuleConditionArgs{
+			HostHeader: &lb.ListenerRuleConditionHostHeaderArgs{Values: pulumi.ToStringArray(hosts)},
+		})
+	}
+	if len(paths) > 0 {
+		conditions = append(conditions, lb.ListenerRuleConditionArgs{
+			PathPattern: &lb.ListenerRuleConditionPathPatternArgs{Values: pulumi.ToStringArray(paths)},
+		})
+	}
+	rule, err := lb.NewListenerRule(b.ctx, b.child(role), &lb.ListenerRuleArgs{
+		ListenerArn: listener,
+		Priority:    priority,
+		Conditions:  conditions,
+		Actions: lb.ListenerRuleActionArray{lb.ListenerRuleActionArgs{
+			Type: pulumi.String("forward"), TargetGroupArn: b.s.TargetGroup.Arn,
+		}},
+		Tags: b.tags,
+	}, b.parent)
+	if err != nil {
+		return nil, err
+	}
+	b.listenerDeps = append(b.listenerDeps, rule)
+	return rule, nil
+}
+
+// attach puts the service behind another service's listener: its own
+// target group and a rule on that listener, nothing else of the load
+// balancer's. The security group rules between the load balancer and the
+// tasks are made by securityGroups.
+func (b *serviceBuilder) attach() error {
+	l := b.a.Listener
+	if err := b.targetGroup(); err != nil {
+		return err
+	}
+	var err error
+	b.s.ListenerRule, err = b.forwardRule("rule", l.ListenerArn, pulumi.Int(l.Priority), l.Hosts, l.Paths)
+	if err != nil {
+		return err
+	}
+	b.s.ListenerArn = l.ListenerArn.ToStringOutput()
+	b.s.LoadBalancerSecurityGroupID = l.SecurityGroupID.ToStringOutput()
+	b.lbArnSuffix = b.s.ListenerArn.ApplyT(listenerLoadBalancer).(pulumi.StringOutput)
+	b.s.LoadBalancerArnSuffix = b.lbArnSuffix
+	site := l.URL.ToStringOutput().ApplyT(func(u string) (attachedSite, error) {
+		return attachSite(u, l.Hosts, l.Paths)
+	})
+	field := func(f func(attachedSite) string) pulumi.StringOutput {
+		return site.ApplyT(func(v any) string { return f(v.(attachedSite)) }).(pulumi.StringOutput)
+	}
+	b.s.URL = field(func(s attachedSite) string { return s.url })
+	b.s.AlbDNSName = field(func(s attachedSite) string { return s.ownerHost })
+	b.hosts = field(func(s attachedSite) string { return s.hosts })
+	b.origins = field(func(s attachedSite) string { return s.origins })
+	return nil
+}
+
+// attachedSite is what an attached service serves: its URL, the owner's
+// host, and its DJANGO_ALLOWED_HOSTS and DJANGO_CSRF_TRUSTED_ORIGINS.
+type attachedSite struct{ url, ownerHost, hosts, origins string }
+
+// attachSite derives an attached service's site from the owner's URL and
+// the rule's hosts and paths: the hosts are its own (a "*." wildcard is
+// Django's leading-dot subdomain form), or the owner's host without any;
+// its URL is the first concrete host and the first path's fixed prefix.
+func attachSite(ownerURL string, hosts, paths []string) (attachedSite, error) {
+	u, err := url.Parse(ownerURL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return attachedSite{}, fmt.Errorf("listener.url: %q is not an absolute URL such as https://api.example.com", ownerURL)
+	}
+	s := attachedSite{ownerHost: u.Host}
+	var allowed, origins []string
+	host := u.Host
+	for _, h := range hosts {
+		if rest, ok := strings.CutPrefix(h, "*."); ok {
+			allowed = append(allowed, "."+rest)
+			continue
+		}
+		if host == u.Host {
+			host = h
+		}
+		allowed = append(allowed, h)
+		origins = append(origins, u.Scheme+"://"+h)
+	}
+	if len(hosts) == 0 {
+		allowed, origins = []string{u.Host}, []string{u.Scheme + "://" + u.Host}
+	}
+	path := ""
+	if len(paths) > 0 {
+		path, _, _ = strings.Cut(paths[0], "*")
+		path, _, _ = strings.Cut(path, "?")
+	}
+	s.url = u.Scheme + "://" + host + path
+	s.hosts, s.origins = strings.Join(allowed, ","), strings.Join(origins, ",")
+	return s, nil
+}
+
+// listenerLoadBalancer returns the ARN suffix of a listener's load balancer
+// ("app/<name>/<id>"), the LoadBalancer dimension of its CloudWatch
+// metrics: a listener's ARN is
+// arn:<partition>:elasticloadbalancing:<region>:<account>:listener/app/<name>/<id>/<listener id>.
+func listenerLoadBalancer(listenerArn string) (string, error) {
+	_, rest, ok := strings.Cut(listenerArn, ":listener/")
+	i := strings.LastIndex(rest, "/")
+	if !ok || i < 0 || strings.Count(rest, "/") != 3 {
+		return "", fmt.Errorf("listener.listenerArn: %q is not an Application Load Balancer listener ARN", listenerArn)
+	}
+	return rest[:i], nil
 }
 
 // misdirected answers a request for a host the service does not serve
@@ -178,8 +309,8 @@ func (b *serviceBuilder) certificate() (pulumi.StringInput, error) {
 			return nil, err
 		}
 	}
-	if a.CertificateArn != "" {
-		return pulumi.String(a.CertificateArn), nil
+	if a.CertificateArn != nil {
+		return a.CertificateArn, nil
 	}
 	var err error
 	b.s.Certificate, err = acm.NewCertificate(b.ctx, b.child("cert"), &acm.CertificateArgs{

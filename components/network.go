@@ -131,7 +131,7 @@ func (n *Network) LaunchDependencies() []pulumi.Resource {
 // admits reads of ECR's AWS-owned layer bucket, which every image pull
 // needs (ECR user guide, "Amazon ECR interface VPC endpoints": minimum
 // Amazon S3 bucket permissions).
-func endpointPolicy(service, account, region string) string {
+func endpointPolicy(service, partition, account, region string) string {
 	stmts := []Statement{{
 		Sid: "ThisAccountOnly", Effect: "Allow", Principal: map[string]any{"AWS": "*"},
 		Action: []string{"*"}, Resource: []string{"*"},
@@ -144,7 +144,7 @@ func endpointPolicy(service, account, region string) string {
 		stmts = append(stmts, Statement{
 			Sid: "EcrImageLayers", Effect: "Allow", Principal: map[string]any{"AWS": "*"},
 			Action:    []string{"s3:GetObject"},
-			Resource:  []string{fmt.Sprintf("arn:aws:s3:::prod-%s-starport-layer-bucket/*", region)},
+			Resource:  []string{fmt.Sprintf("arn:%s:s3:::prod-%s-starport-layer-bucket/*", partition, region)},
 			Condition: map[string]map[string]any{"StringEquals": {"aws:PrincipalAccount": account}},
 		})
 	}
@@ -309,13 +309,17 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if err != nil {
 		return nil, err
 	}
+	partition, err := aws.GetPartition(ctx, nil, pulumi.Parent(n))
+	if err != nil {
+		return nil, err
+	}
 	routeTables := ec2.GetRouteTablesOutput(ctx, ec2.GetRouteTablesOutputArgs{VpcId: vpcID}, pulumi.Parent(n))
 	n.S3Endpoint, err = ec2.NewVpcEndpoint(ctx, child(name, "s3-endpoint"), &ec2.VpcEndpointArgs{
 		VpcId:           vpcID,
 		ServiceName:     pulumi.Sprintf("com.amazonaws.%s.s3", region.Name),
 		VpcEndpointType: pulumi.String("Gateway"),
 		RouteTableIds:   routeTables.Ids(),
-		Policy:          pulumi.String(endpointPolicy("s3", caller.AccountId, region.Name)),
+		Policy:          pulumi.String(endpointPolicy("s3", partition.Partition, caller.AccountId, region.Name)),
 		Tags:            tags,
 	}, parent)
 	if err != nil {
@@ -345,7 +349,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		for _, svc := range services {
 			var policy pulumi.StringPtrInput
 			if endpointPolicyServices[svc] {
-				policy = pulumi.String(endpointPolicy(svc, caller.AccountId, region.Name))
+				policy = pulumi.String(endpointPolicy(svc, partition.Partition, caller.AccountId, region.Name))
 			}
 			n.InterfaceEndpoints[svc], err = ec2.NewVpcEndpoint(ctx, child(name, svc+"-endpoint"), &ec2.VpcEndpointArgs{
 				VpcId:             vpcID,
@@ -446,6 +450,10 @@ func (n *Network) addFlowLogs(ctx *pulumi.Context, name string, a NetworkArgs, r
 	if err != nil {
 		return err
 	}
+	partition, err := aws.GetPartition(ctx, nil, parent)
+	if err != nil {
+		return err
+	}
 	n.FlowLogGroup, err = cloudwatch.NewLogGroup(ctx, child(name, "flow-logs"), &cloudwatch.LogGroupArgs{
 		RetentionInDays: pulumi.Int(a.LogRetentionDays),
 		Tags:            tags,
@@ -455,7 +463,7 @@ func (n *Network) addFlowLogs(ctx *pulumi.Context, name string, a NetworkArgs, r
 	}
 	role, err := iam.NewRole(ctx, child(name, "flow-logs-role"), &iam.RoleArgs{
 		AssumeRolePolicy: pulumi.String(assumeRolePolicy("vpc-flow-logs.amazonaws.com", caller.AccountId,
-			fmt.Sprintf("arn:aws:ec2:%s:%s:vpc-flow-log/*", region, caller.AccountId))),
+			fmt.Sprintf("arn:%s:ec2:%s:%s:vpc-flow-log/*", partition.Partition, region, caller.AccountId))),
 		Tags: tags,
 	}, parent)
 	if err != nil {

@@ -7,16 +7,24 @@ import (
 )
 
 // securityGroups chains internet -> ALB (80/443) -> tasks (container port)
-// -> database, with one described rule per hop and nothing else open.
+// -> database, with one described rule per hop and nothing else open. With
+// Listener the ALB and its internet rules are the owner's: this service
+// adds only the hop from that ALB to its own tasks.
 func (b *serviceBuilder) securityGroups() error {
 	var err error
-	b.s.AlbSecurityGroup, err = ec2.NewSecurityGroup(b.ctx, b.child("alb-sg"), &ec2.SecurityGroupArgs{
-		VpcId:       b.a.VpcID,
-		Description: pulumi.String("Load balancer: HTTP and HTTPS from the internet"),
-		Tags:        b.tags,
-	}, b.parent)
-	if err != nil {
-		return err
+	var albSG pulumi.StringOutput
+	if l := b.a.Listener; l != nil {
+		albSG = l.SecurityGroupID.ToStringOutput()
+	} else {
+		b.s.AlbSecurityGroup, err = ec2.NewSecurityGroup(b.ctx, b.child("alb-sg"), &ec2.SecurityGroupArgs{
+			VpcId:       b.a.VpcID,
+			Description: pulumi.String("Load balancer: HTTP and HTTPS from the internet"),
+			Tags:        b.tags,
+		}, b.parent)
+		if err != nil {
+			return err
+		}
+		albSG = b.s.AlbSecurityGroup.ID().ToStringOutput()
 	}
 	b.s.TaskSecurityGroup, err = ec2.NewSecurityGroup(b.ctx, b.child("task-sg"), &ec2.SecurityGroupArgs{
 		VpcId:       b.a.VpcID,
@@ -26,7 +34,7 @@ func (b *serviceBuilder) securityGroups() error {
 	if err != nil {
 		return err
 	}
-	albSG, taskSG := b.s.AlbSecurityGroup.ID().ToStringOutput(), b.s.TaskSecurityGroup.ID().ToStringOutput()
+	taskSG := b.s.TaskSecurityGroup.ID().ToStringOutput()
 	b.s.TaskSecurityGroupID = taskSG
 	type rule struct {
 		role, desc string
@@ -38,15 +46,20 @@ func (b *serviceBuilder) securityGroups() error {
 		prefixList pulumi.StringInput
 		egress     bool
 	}
-	https, app := pulumi.Int(443), pulumi.Int(ContainerPort)
-	rules := []rule{
-		{role: "alb-http-ipv4", desc: "HTTP from the internet (IPv4)", sg: albSG, port: pulumi.Int(80), cidr4: "0.0.0.0/0"},
-		{role: "alb-http-ipv6", desc: "HTTP from the internet (IPv6)", sg: albSG, port: pulumi.Int(80), cidr6: "::/0"},
-		{role: "alb-https-ipv4", desc: "HTTPS from the internet (IPv4)", sg: albSG, port: https, cidr4: "0.0.0.0/0"},
-		{role: "alb-https-ipv6", desc: "HTTPS from the internet (IPv6)", sg: albSG, port: https, cidr6: "::/0"},
-		{role: "alb-to-tasks", desc: "To the Django tasks", sg: albSG, port: app, peer: taskSG, egress: true},
-		{role: "tasks-from-alb", desc: "From the load balancer", sg: taskSG, port: app, peer: albSG},
+	https, app := pulumi.Int(443), pulumi.Int(b.a.ContainerPort)
+	var rules []rule
+	if b.a.Listener == nil {
+		rules = []rule{
+			{role: "alb-http-ipv4", desc: "HTTP from the internet (IPv4)", sg: albSG, port: pulumi.Int(80), cidr4: "0.0.0.0/0"},
+			{role: "alb-http-ipv6", desc: "HTTP from the internet (IPv6)", sg: albSG, port: pulumi.Int(80), cidr6: "::/0"},
+			{role: "alb-https-ipv4", desc: "HTTPS from the internet (IPv4)", sg: albSG, port: https, cidr4: "0.0.0.0/0"},
+			{role: "alb-https-ipv6", desc: "HTTPS from the internet (IPv6)", sg: albSG, port: https, cidr6: "::/0"},
+		}
 	}
+	rules = append(rules,
+		rule{role: "alb-to-tasks", desc: "To the Django tasks", sg: albSG, port: app, peer: taskSG, egress: true},
+		rule{role: "tasks-from-alb", desc: "From the load balancer", sg: taskSG, port: app, peer: albSG},
+	)
 	// With interface endpoints the tasks reach AWS only through them and
 	// through the S3 gateway endpoint's prefix list (ECR layers, media);
 	// the internet only when asked (issue 20 item 5).
@@ -64,9 +77,7 @@ func (b *serviceBuilder) securityGroups() error {
 	}
 	if b.a.DatabaseSecurityGroupID != nil {
 		rules = append(rules,
-			rule{role: "tasks-to-db", desc: "To the database", sg: taskSG, port: b.a.DatabasePort, peer: b.a.DatabaseSecurityGroupID, egress: true},
-			rule{role: "db-from-tasks", desc: "From the Django tasks", sg: b.a.DatabaseSecurityGroupID.ToStringOutput(), port: b.a.DatabasePort, peer: taskSG},
-		)
+			rule{role: "tasks-to-db", desc: "To the database", sg: taskSG, port: b.a.DatabasePort, peer: b.a.DatabaseSecurityGroupID, egress: true})
 	}
 	for _, r := range rules {
 		var cidr4, cidr6, peer, prefixList pulumi.StringPtrInput
@@ -106,5 +117,34 @@ func (b *serviceBuilder) securityGroups() error {
 			b.launchDeps = append(b.launchDeps, res)
 		}
 	}
+	return b.databaseIngress(taskSG)
+}
+
+// databaseIngress admits the tasks to the database. With Database, the
+// database adds the rule (Database.AllowFrom, its own port) as its child;
+// the alias keeps the URN it had as this component's child, so existing
+// stacks update the rule in place instead of creating a duplicate, which
+// AWS refuses (InvalidPermission.Duplicate), before deleting the old one.
+// Keep the alias until every stack has run `pulumi up` (tests/datasafety
+// checks it). Without Database but with DatabaseSecurityGroupID (programs in
+// other languages, which cannot pass a Database), the component adds the
+// same rule itself on DatabasePort.
+func (b *serviceBuilder) databaseIngress(taskSG pulumi.StringOutput) error {
+	name := b.child("db-from-tasks")
+	var rule pulumi.Resource
+	var err error
+	switch {
+	case b.a.Database != nil:
+		rule, err = b.a.Database.AllowFrom(b.ctx, name, taskSG, pulumi.Aliases([]pulumi.Alias{{Parent: b.s}}))
+		b.s.DatabaseIngress = rule
+	case b.a.DatabaseSecurityGroupID != nil:
+		rule, err = databaseIngress(b.ctx, name, b.a.DatabaseSecurityGroupID, b.a.DatabasePort, taskSG, b.tags, b.parent)
+	default:
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	b.launchDeps = append(b.launchDeps, rule)
 	return nil
 }

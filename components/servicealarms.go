@@ -51,7 +51,7 @@ func (t *ServiceAlarmThresholds) defaults() error {
 
 // albDimensions names the load balancer, and the target group when tg is set.
 func (b *serviceBuilder) albDimensions(tg bool) pulumi.StringMap {
-	d := pulumi.StringMap{"LoadBalancer": b.s.LoadBalancer.ArnSuffix}
+	d := pulumi.StringMap{"LoadBalancer": b.lbArnSuffix}
 	if tg {
 		d["TargetGroup"] = b.s.TargetGroup.ArnSuffix
 	}

@@ -17,7 +17,7 @@ import (
 func (b *serviceBuilder) roles() error {
 	a := b.a
 	trust := assumeRolePolicy("ecs-tasks.amazonaws.com", b.accountID,
-		fmt.Sprintf("arn:aws:ecs:%s:%s:*", b.regionName, b.accountID))
+		fmt.Sprintf("arn:%s:ecs:%s:%s:*", b.partition, b.regionName, b.accountID))
 	var err error
 	b.s.ExecutionRole, err = iam.NewRole(b.ctx, b.child("execution-role"), &iam.RoleArgs{
 		AssumeRolePolicy: pulumi.String(trust),
@@ -27,14 +27,20 @@ func (b *serviceBuilder) roles() error {
 	if err != nil {
 		return err
 	}
-	extra := slices.Sorted(maps.Values(a.Secrets))
+	// The Secrets' ARNs, one a line: the map may be an Output.
+	extra := b.secrets.ApplyT(func(m map[string]string) string {
+		return strings.Join(secretArns(slices.Sorted(maps.Values(m))), "\n")
+	}).(pulumi.StringOutput)
 	b.executionPolicy, err = iam.NewRolePolicy(b.ctx, b.child("execution-policy"), &iam.RolePolicyArgs{
 		Role: b.s.ExecutionRole.Name,
 		Policy: policyOutput(func(v []string) PolicyDocument {
 			// Only what `secrets` references: the database credentials are
 			// read by the app itself, with the task role (RDS-11).
 			repo, logs, key := v[0], v[1], v[2]
-			secrets := append(append([]string{key}, v[3:]...), secretArns(extra)...)
+			secrets := append([]string{key}, v[4:]...)
+			if v[3] != "" {
+				secrets = append(secrets, strings.Split(v[3], "\n")...)
+			}
 			return PolicyDocument{Version: policyVersion, Statement: []Statement{
 				// GetAuthorizationToken has no resource-level permissions: AWS
 				// requires "*" here (CONTROLS.md IAM-1 exception).
@@ -43,7 +49,7 @@ func (b *serviceBuilder) roles() error {
 				{Sid: "WriteLogs", Effect: "Allow", Action: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resource: []string{logs + ":log-stream:*"}},
 				{Sid: "ReadSecrets", Effect: "Allow", Action: []string{"secretsmanager:GetSecretValue"}, Resource: secrets},
 			}}
-		}, append([]pulumi.StringInput{a.RepositoryArn, b.s.LogGroup.Arn, b.s.SecretKey.Arn}, generatedArns(b.generated)...)...),
+		}, append([]pulumi.StringInput{a.RepositoryArn, b.s.LogGroup.Arn, b.s.SecretKey.Arn, extra}, generatedArns(b.generated)...)...),
 	}, b.parent)
 	if err != nil {
 		return err
@@ -116,7 +122,7 @@ func (b *serviceBuilder) execPolicy() pulumi.StringOutput {
 		return PolicyDocument{Version: policyVersion, Statement: append(base,
 			Statement{Sid: "DecryptSessions", Effect: "Allow", Action: []string{"kms:Decrypt"}, Resource: []string{key}},
 			Statement{Sid: "FindLogGroup", Effect: "Allow", Action: []string{"logs:DescribeLogGroups"},
-				Resource: []string{fmt.Sprintf("arn:aws:logs:%s:%s:log-group:*", region, account)}},
+				Resource: []string{fmt.Sprintf("arn:%s:logs:%s:%s:log-group:*", b.partition, region, account)}},
 			Statement{Sid: "WriteSessionLogs", Effect: "Allow",
 				Action:   []string{"logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"},
 				Resource: []string{logs + ":log-stream:*"}},

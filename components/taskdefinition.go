@@ -22,15 +22,21 @@ func (b *serviceBuilder) taskDefinition() error {
 	if a.MediaBucketName != nil {
 		bucket = a.MediaBucketName
 	}
-	defs := pulumi.All(a.ImageURI, b.s.LogGroup.Name, b.s.SecretKey.Arn, a.DatabaseAppSecretArn,
-		a.DatabaseHost, a.DatabasePort, a.DatabaseName, bucket, b.hosts, b.origins, b.generated).
-		ApplyT(func(v []any) string {
-			return containerDefinitionsJSON(b.container(containerValues{
+	// The resolved values are kept on the service: a component that runs
+	// the same image (a worker, a schedule) builds its container from them.
+	b.s.values = pulumi.All(a.ImageURI, b.s.LogGroup.Name, b.s.SecretKey.Arn, a.DatabaseAppSecretArn,
+		a.DatabaseHost, a.DatabasePort, a.DatabaseName, bucket, b.hosts, b.origins, b.generated, b.environment, b.secrets).
+		ApplyT(func(v []any) containerValues {
+			return containerValues{
 				image: v[0].(string), logGroup: v[1].(string), secretKeyArn: v[2].(string),
 				dbSecretArn: v[3].(string), dbHost: v[4].(string), dbPort: v[5].(int), dbName: v[6].(string),
 				bucket: v[7].(string), hosts: v[8].(string), origins: v[9].(string), generated: v[10].(map[string]string),
-			}))
-		}).(pulumi.StringOutput)
+				environment: v[11].(map[string]string), secrets: v[12].(map[string]string),
+			}
+		}).(pulumi.AnyOutput)
+	defs := b.s.values.ApplyT(func(v any) string {
+		return containerDefinitionsJSON(b.container(v.(containerValues)))
+	}).(pulumi.StringOutput)
 	var volumes ecs.TaskDefinitionVolumeArray
 	for _, m := range b.mounts() {
 		volumes = append(volumes, ecs.TaskDefinitionVolumeArgs{Name: pulumi.String(m.SourceVolume)})
@@ -81,12 +87,12 @@ const (
 	healthCheckStart     = 30
 )
 
-// livenessCheck is the container health check: an HTTP GET of path on the
-// container port, bounded by livenessProbeTimeout.
-func livenessCheck(path string) *HealthCheck {
+// livenessCheck is the container health check: an HTTP GET of path on
+// port, bounded by livenessProbeTimeout.
+func livenessCheck(port int, path string) *HealthCheck {
 	return &HealthCheck{
 		Command: []string{"CMD", "python", "-c", fmt.Sprintf(
-			"import urllib.request; urllib.request.urlopen('http://127.0.0.1:%d%s', timeout=%d)", ContainerPort, path, livenessProbeTimeout)},
+			"import urllib.request; urllib.request.urlopen('http://127.0.0.1:%d%s', timeout=%d)", port, path, livenessProbeTimeout)},
 		Interval: healthCheckInterval, Timeout: healthCheckTimeout, Retries: healthCheckRetries, StartPeriod: healthCheckStart,
 	}
 }
@@ -96,13 +102,15 @@ type containerValues struct {
 	image, logGroup, secretKeyArn, dbSecretArn, dbHost, dbName, bucket, hosts, origins string
 	dbPort                                                                             int
 	generated                                                                          map[string]string // GeneratedSecrets' ARNs
+	environment, secrets                                                               map[string]string // checked Environment and Secrets
 }
 
 // container builds the web container's definition.
 func (b *serviceBuilder) container(v containerValues) ContainerDefinition {
 	a, g := b.a, b.a.Gunicorn
 	env := map[string]string{
-		"DJANGO_SETTINGS_MODULE":      "config.settings",
+		"DJANGO_SETTINGS_MODULE":      a.SettingsModule,
+		"PORT":                        strconv.Itoa(a.ContainerPort),
 		"DJANGO_ALLOWED_HOSTS":        v.hosts,
 		"DJANGO_CSRF_TRUSTED_ORIGINS": v.origins,
 		"DB_HOST":                     v.dbHost,
@@ -121,22 +129,23 @@ func (b *serviceBuilder) container(v containerValues) ContainerDefinition {
 	if v.bucket != "" {
 		env["AWS_STORAGE_BUCKET_NAME"] = v.bucket
 	}
-	maps.Copy(env, a.Environment)
+	maps.Copy(env, v.environment)
 	c := ContainerDefinition{
 		Name:                   ContainerName,
 		Image:                  v.image,
 		Essential:              true,
-		User:                   ContainerUser,
+		Command:                slices.Clone(a.Command),
+		User:                   a.User,
 		ReadonlyRootFilesystem: true,
-		PortMappings:           []PortMapping{{ContainerPort: ContainerPort, Protocol: "tcp", Name: "http"}},
+		PortMappings:           []PortMapping{{ContainerPort: a.ContainerPort, Protocol: "tcp", Name: "http"}},
 		Environment:            []KeyValuePair{},
 		Secrets: []Secret{
 			{Name: "DJANGO_SECRET_KEY", ValueFrom: v.secretKeyArn},
 		},
 		MountPoints: b.mounts(),
-		HealthCheck: livenessCheck(a.LivenessPath),
+		HealthCheck: livenessCheck(a.ContainerPort, a.LivenessPath),
 		StopTimeout: g.StopTimeout,
-		// No capability is needed to serve HTTP on port 8000 as a non-root
+		// No capability is needed to serve HTTP on a port above 1023 as a non-root
 		// user: drop them all (CONTROLS.md ECS-17).
 		LinuxParameters: &LinuxParameters{InitProcessEnabled: true, Capabilities: &KernelCapabilities{Drop: []string{"ALL"}}},
 		LogConfiguration: &LogConfiguration{LogDriver: "awslogs", Options: map[string]string{
@@ -151,7 +160,7 @@ func (b *serviceBuilder) container(v containerValues) ContainerDefinition {
 	for _, k := range slices.Sorted(maps.Keys(env)) {
 		c.Environment = append(c.Environment, KeyValuePair{Name: k, Value: env[k]})
 	}
-	secrets := maps.Clone(a.Secrets)
+	secrets := maps.Clone(v.secrets)
 	if secrets == nil {
 		secrets = map[string]string{}
 	}

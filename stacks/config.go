@@ -42,6 +42,9 @@ type Config struct {
 	Alerts   components.AlertsArgs
 
 	root string // the project directory
+	// certificateArn is the certificateArn key's value, which also sets
+	// Service.CertificateArn (a Pulumi input there).
+	certificateArn string
 }
 
 // Load reads the stack's configuration and validates it. The error names
@@ -242,7 +245,7 @@ func (c *Config) checkName(name string) error {
 // aws:region: a load balancer takes certificates from its own region only,
 // so the listener would fail at deploy. An unset region is not checked.
 func (c *Config) checkRegion(region string) error {
-	arn := c.Service.CertificateArn
+	arn := c.certificateArn
 	parts := strings.Split(arn, ":")
 	if region == "" || len(parts) < 4 || parts[3] == region {
 		return nil
@@ -387,7 +390,8 @@ func (c *Config) ServiceArgs(w Wiring) components.DjangoServiceArgs {
 	a.DatabaseHost, a.DatabasePort, a.DatabaseName = w.Database.Address, w.Database.Port, w.Database.DBName
 	a.DatabaseAppSecretArn, a.DatabaseOwnerSecretArn = w.Database.AppSecretArn, w.Database.OwnerSecretArn
 	a.DatabaseMasterSecretArn, a.DatabaseSecretsKMSKeyArn = w.Database.MasterSecretArn, w.Database.SecretsKMSKeyArn
-	a.DatabaseSecurityGroupID = w.Database.SecurityGroupID
+	// The database adds the rule admitting the tasks (Database.AllowFrom).
+	a.DatabaseSecurityGroupID, a.Database = w.Database.SecurityGroupID, w.Database
 	a.MediaBucketName, a.TaskPolicyJSON = w.Storage.MediaBucketName, w.Storage.MediaPolicyJSON
 	if c.Storage.AccessLogs != nil && *c.Storage.AccessLogs {
 		a.AccessLogsBucket, a.AccessLogsPrefix = w.Storage.LogBucketName, w.Storage.LogPrefix

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/djangofargate/djangofargate/components"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // Config key types, as Pulumi.yaml declares them.
@@ -329,4 +330,17 @@ func tagPath(v reflect.Value, addr any) string {
 func sortedInts(s []int) []int {
 	slices.Sort(s)
 	return s
+}
+
+// certificate is the certificateArn key's target: DjangoServiceArgs'
+// CertificateArn, a Pulumi input ("" leaves it unset), and the plain value
+// the stack checks against its region.
+func certificate() target[string] {
+	t := service(func(a *components.DjangoServiceArgs) *pulumi.StringInput { return &a.CertificateArn })
+	return target[string]{fieldRef: t.fieldRef, set: func(c *Config, v string) {
+		c.certificateArn = v
+		if v != "" {
+			t.set(c, pulumi.String(v))
+		}
+	}}
 }

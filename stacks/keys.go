@@ -192,7 +192,7 @@ func keyTable() []Key {
 			service(func(a *components.DjangoServiceArgs) *string { return &a.HostedZone })),
 		stringKey("certificateArn", "An existing ACM certificate for HTTPS, in the stack's aws:region. Empty: none.",
 			same(""), anyString(),
-			service(func(a *components.DjangoServiceArgs) *string { return &a.CertificateArn })),
+			certificate()),
 		listKey("generatedSecrets", "Variables the service fills with a random value kept in its own Secrets Manager secret (like DJANGO_SECRET_KEY), delivered through the task definition's secrets. The reference app's writes need API_TOKEN; read it from the generatedSecretArns output.",
 			same([]string{"API_TOKEN"}),
 			service(func(a *components.DjangoServiceArgs) *[]string { return &a.GeneratedSecrets })),

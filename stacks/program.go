@@ -75,7 +75,7 @@ func Program(ctx *pulumi.Context) error {
 	}
 	if alarms {
 		if _, err := components.NewDashboard(ctx, name, &components.DashboardArgs{
-			LoadBalancer: svc.LoadBalancer.ArnSuffix, TargetGroup: svc.TargetGroup.ArnSuffix,
+			LoadBalancer: svc.LoadBalancerArnSuffix, TargetGroup: svc.TargetGroupArnSuffix,
 			ClusterName: svc.ClusterName, ServiceName: svc.ServiceName,
 			DatabaseIdentifier: w.Database.Instance.Identifier,
 		}); err != nil {

@@ -77,6 +77,7 @@ func program(ctx *pulumi.Context) error {
 		DatabaseOwnerSecretArn:  db.OwnerSecretArn,
 		DatabaseMasterSecretArn: db.MasterSecretArn,
 		DatabaseSecurityGroupID: db.SecurityGroupID,
+		Database:                db, // the database adds the rule admitting the tasks
 		MediaBucketName:         storage.MediaBucketName,
 		TaskPolicyJSON:          storage.MediaPolicyJSON,
 		AccessLogsBucket:        storage.LogBucketName,

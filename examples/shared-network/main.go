@@ -1,7 +1,9 @@
 // Command shared-network shows the djangofargate components imported into a
 // Pulumi program of your own: two Django services, "api" and "admin", share
-// one Network, one Database and one media bucket, and run in one ECS
-// cluster; each has its own ECR repository, load balancer and autoscaling.
+// one Network, one Database and one media bucket, run in one ECS cluster
+// and sit behind one load balancer (the api's: the admin attaches to its
+// listener with a path rule); each has its own ECR repository, target
+// group, health check and autoscaling.
 //
 //	cd examples/shared-network
 //	pulumi stack init dev
@@ -46,8 +48,9 @@ func program(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	// The database admits nobody yet: each DjangoService adds its own
-	// ingress rule ("<service>-db-from-tasks") for its tasks' security group.
+	// The database admits nobody yet: given Database, each DjangoService
+	// asks it (Database.AllowFrom) for an ingress rule for its tasks'
+	// security group, "<service>-db-from-tasks", on the database's port.
 	db, err := components.NewDatabase(ctx, "shared", &components.DatabaseArgs{
 		VpcID:     network.VpcID,
 		SubnetIDs: network.IsolatedSubnetIDs,
@@ -85,10 +88,9 @@ func program(ctx *pulumi.Context) error {
 			DatabaseOwnerSecretArn:  db.OwnerSecretArn,
 			DatabaseMasterSecretArn: db.MasterSecretArn,
 			DatabaseSecurityGroupID: db.SecurityGroupID,
+			Database:                db,
 			MediaBucketName:         storage.MediaBucketName,
 			TaskPolicyJSON:          storage.MediaPolicyJSON,
-			AccessLogsBucket:        storage.LogBucketName,
-			AccessLogsPrefix:        storage.LogPrefix,
 		}
 	}
 
@@ -96,6 +98,7 @@ func program(ctx *pulumi.Context) error {
 	// reaches what DjangoServiceArgs does not cover, here the target
 	// group's slow start; the engine applies it to the component's children.
 	apiArgs := shared(apiRegistry)
+	apiArgs.AccessLogsBucket, apiArgs.AccessLogsPrefix = storage.LogBucketName, storage.LogPrefix
 	api, err := components.NewDjangoService(ctx, "api", &apiArgs,
 		pulumi.Transforms([]pulumi.ResourceTransform{slowStart(60)}))
 	if err != nil {
@@ -104,12 +107,22 @@ func program(ctx *pulumi.Context) error {
 
 	// The admin is a small internal site: one task is enough (a trade-off:
 	// it is down while that task restarts), it joins the api's cluster, and
-	// it does not migrate. DependsOn on the api's service waits for the api
-	// to be deployed, migrations included (they run before that service
-	// rolls), before the admin rolls. (Depending on the api component itself
-	// would wait only for the children registered by then: a race.)
+	// it does not migrate. It has no load balancer of its own: a rule on the
+	// api's listener (HTTPS when the api has a certificate) forwards /admin
+	// to its target group, ahead of the api's default action. DependsOn on
+	// the api's service waits for the api to be deployed, migrations
+	// included (they run before that service rolls), before the admin
+	// rolls. (Depending on the api component itself would wait only for the
+	// children registered by then: a race.)
 	adminArgs := shared(adminRegistry)
 	adminArgs.ClusterArn = api.Cluster.Arn
+	adminArgs.Listener = &components.ListenerAttachment{
+		ListenerArn:     api.ListenerArn,
+		SecurityGroupID: api.LoadBalancerSecurityGroupID,
+		URL:             api.URL,
+		Paths:           []string{"/admin", "/admin/*"},
+		Priority:        100,
+	}
 	adminArgs.Migrations = pulumi.BoolRef(false)
 	adminArgs.CPU, adminArgs.Memory = 256, 512
 	adminArgs.MinTasks, adminArgs.MaxTasks, adminArgs.DesiredCount = 1, 2, 1

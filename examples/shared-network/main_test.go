@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -48,7 +49,8 @@ func named(t *testing.T, res *offline.Result, name string) *offline.Resource {
 }
 
 // TestBuildsTwoServicesOnSharedInfrastructure protects the example's shape:
-// two services and two of everything per service, one of everything shared.
+// two services and two of everything per service, one of everything shared,
+// the load balancer included.
 func TestBuildsTwoServicesOnSharedInfrastructure(t *testing.T) {
 	res := run(t, nil)
 	for _, tc := range []struct {
@@ -64,8 +66,10 @@ func TestBuildsTwoServicesOnSharedInfrastructure(t *testing.T) {
 		{"aws:rds/instance:Instance", 1},
 		{"aws:ecs/cluster:Cluster", 1},
 		{"aws:ecs/service:Service", 2},
-		{"aws:lb/loadBalancer:LoadBalancer", 2},
+		{"aws:lb/loadBalancer:LoadBalancer", 1},
+		{"aws:lb/listener:Listener", 1},
 		{"aws:lb/targetGroup:TargetGroup", 2},
+		{"aws:lb/listenerRule:ListenerRule", 1},
 		{"aws:ecr/repository:Repository", 2},
 		{"docker:index/image:Image", 2},
 	} {
@@ -97,6 +101,50 @@ func TestEachServiceAdmitsItselfToTheDatabase(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(peers, want) {
 		t.Errorf("database ingress peers: got %v, want the two task security groups %v", peers, want)
+	}
+}
+
+// TestAdminAttachesToTheAPILoadBalancer protects the shared load balancer:
+// the admin's rule sits on the api's listener, forwards /admin to the
+// admin's own target group, and the api's load balancer security group
+// reaches the admin's tasks on the container port, which admit it.
+func TestAdminAttachesToTheAPILoadBalancer(t *testing.T) {
+	res := run(t, nil)
+	listener := res.ByType("aws:lb/listener:Listener")[0]
+	rule := named(t, res, "admin-rule")
+	if got := rule.InputString("listenerArn"); got != listener.ID {
+		t.Errorf("admin-rule listenerArn: got %q, want the api's listener %q", got, listener.ID)
+	}
+	if rule.Input("priority") != 100.0 {
+		t.Errorf("admin-rule priority: got %v, want 100", rule.Input("priority"))
+	}
+	// Without hosts of its own, the admin serves the api's host.
+	dns := res.ByType("aws:lb/loadBalancer:LoadBalancer")[0].Output("dnsName").(string)
+	defs := named(t, res, "admin-task").InputString("containerDefinitions")
+	if want := `{"name":"DJANGO_ALLOWED_HOSTS","value":"` + dns + `"}`; !strings.Contains(defs, want) {
+		t.Errorf("admin container definitions: got %s, want %s", defs, want)
+	}
+	actions, _ := rule.Input("actions").([]any)
+	if len(actions) != 1 || actions[0].(map[string]any)["targetGroupArn"] != named(t, res, "admin-tg").ID {
+		t.Errorf("admin-rule actions: got %v, want one forward to admin-tg", actions)
+	}
+	conditions, _ := rule.Input("conditions").([]any)
+	if len(conditions) != 1 || !strings.Contains(fmt.Sprint(conditions[0]), "/admin/*") {
+		t.Errorf("admin-rule conditions: got %v, want one path-pattern with /admin/*", conditions)
+	}
+	albSG, adminSG := named(t, res, "api-alb-sg").ID, named(t, res, "admin-task-sg").ID
+	egress := named(t, res, "admin-alb-to-tasks")
+	ingress := named(t, res, "admin-tasks-from-alb")
+	if egress.InputString("securityGroupId") != albSG || egress.InputString("referencedSecurityGroupId") != adminSG || egress.Input("fromPort") != 8000.0 {
+		t.Errorf("admin-alb-to-tasks: got sg %q peer %q port %v, want %s -> %s on 8000",
+			egress.InputString("securityGroupId"), egress.InputString("referencedSecurityGroupId"), egress.Input("fromPort"), albSG, adminSG)
+	}
+	if ingress.InputString("securityGroupId") != adminSG || ingress.InputString("referencedSecurityGroupId") != albSG {
+		t.Errorf("admin-tasks-from-alb: got sg %q peer %q, want %s from %s",
+			ingress.InputString("securityGroupId"), ingress.InputString("referencedSecurityGroupId"), adminSG, albSG)
+	}
+	if res.Named("admin-alb-sg") != nil || res.Named("admin-http") != nil {
+		t.Error("admin: got a load balancer security group or listener of its own, want the api's")
 	}
 }
 

@@ -210,7 +210,13 @@ func fabricate(a fabricateArgs) (string, resource.PropertyMap, error) {
 		set("arn", id)
 		set("arnSuffix", suffix)
 	case "aws:lb/listener:Listener":
-		id = a.arn("elasticloadbalancing", "listener/app/"+a.hexOf("l", 16))
+		// A listener's ARN embeds its load balancer's ARN suffix:
+		// listener/app/<name>/<lb id>/<listener id>.
+		lbSuffix := "app/offline/" + a.hexOf("lb", 16)
+		if arn, ok := strings.CutPrefix(a.str("loadBalancerArn"), a.arn("elasticloadbalancing", "loadbalancer/")); ok {
+			lbSuffix = arn
+		}
+		id = a.arn("elasticloadbalancing", "listener/"+lbSuffix+"/"+a.hexOf("l", 16))
 		set("arn", id)
 	case "aws:rds/instance:Instance":
 		id = a.hexOf("dbi", 26)

@@ -53,6 +53,32 @@ var stateful = map[string]string{
 	"random:index/randomId:RandomId":                 "a suffix of the database identifier or its final snapshot name: a new one replaces the database",
 }
 
+// pinned are resources of other types whose URN must not change either,
+// by type and name suffix, with what a new URN breaks.
+var pinned = map[string]map[string]string{
+	"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": {
+		// Database.AllowFrom's rule, once the service's own child: a new
+		// URN makes `pulumi up` create the same rule again before deleting
+		// the old one, which AWS refuses (InvalidPermission.Duplicate), so
+		// every deploy fails until someone deletes the rule by hand.
+		"-db-from-tasks": "the deploy itself: AWS refuses the duplicate database ingress rule (InvalidPermission.Duplicate)",
+	},
+}
+
+// lost says what replacing a resource of type typ named name loses, and
+// whether the list protects it.
+func lost(typ, name string) (string, bool) {
+	if what, ok := stateful[typ]; ok {
+		return what, true
+	}
+	for suffix, what := range pinned[typ] {
+		if strings.HasSuffix(name, suffix) {
+			return what, true
+		}
+	}
+	return "", false
+}
+
 // run is one offline run whose stateful resources the list records: each
 // stack file as it is, and with every optional stateful resource switched
 // on, so a resource a stack can create is protected before it exists.
@@ -83,7 +109,7 @@ func current(t *testing.T) map[string]*offline.Resource {
 func statefulURNs(all map[string]*offline.Resource) []string {
 	var out []string
 	for urn, r := range all {
-		if _, ok := stateful[r.Type]; ok {
+		if _, ok := lost(r.Type, r.Name); ok {
 			out = append(out, urn)
 		}
 	}
@@ -107,7 +133,7 @@ func readGolden(t *testing.T) []string {
 	return out
 }
 
-const goldenHeader = `# The URNs of every stateful resource of the prod and dev stacks (each stack
+const goldenHeader = `# The URNs of every stateful (and pinned) resource of the prod and dev stacks (each stack
 # file as it is, and dev with albAccessLogs, flowLogs and ecsExec on), one a
 # line. tests/datasafety fails when one of them is no longer the URN of a
 # resource and no resource declares an alias to it: ` + "`pulumi up`" + ` would delete
@@ -220,23 +246,14 @@ func TestStatefulURNsAreStable(t *testing.T) {
 		return
 	}
 
-	// coveredBy maps an old URN to the current resource answering to it.
-	coveredBy := map[string]string{}
-	for _, urn := range urns {
-		for _, a := range answersTo(all[urn], all) {
-			coveredBy[a] = urn
-		}
-	}
+	coveredBy, missing := check(old, urns, all)
 	var missingTypes []string
 	for _, urn := range old {
-		now, ok := coveredBy[urn]
-		switch {
-		case ok && now == urn:
-			continue
-		case ok:
-			t.Logf("%s is now %s, adopted through an alias: run -update to record the new URN, and keep the alias until every stack has run `pulumi up`", urn, now)
-			continue
+		if now, ok := coveredBy[urn]; ok && now != urn {
+			t.Logf("%s is now %s, adopted through an alias: keep the alias until every stack has run `pulumi up`", urn, now)
 		}
+	}
+	for _, urn := range missing {
 		typ := string(resource.URN(urn).Type())
 		missingTypes = append(missingTypes, typ)
 		var candidates []string
@@ -245,19 +262,84 @@ func TestStatefulURNsAreStable(t *testing.T) {
 				candidates = append(candidates, u)
 			}
 		}
-		t.Errorf("stateful resource %s\n"+
-			"  got no resource with this URN and no alias to it, want it kept: `pulumi up` would DELETE it and create it empty (lost: %s).\n"+
+		what, _ := lost(typ, resource.URN(urn).Name())
+		t.Errorf("protected resource %s\n"+
+			"  got no resource with this URN and no alias to it, want it kept: `pulumi up` would DELETE it and create it anew (lost: %s).\n"+
 			"  New URNs of this type: %v\n"+
 			"  Keep the old name, or give the renamed resource pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(%q)}}) (or Type/Parent for a moved one).\n"+
 			"  Only for a resource meant to be destroyed: go test ./tests/datasafety -update",
-			urn, stateful[typ], candidates, resource.URN(urn).Name())
+			urn, what, candidates, resource.URN(urn).Name())
 	}
 	for _, urn := range urns {
 		typ := all[urn].Type
 		if slices.Contains(old, urn) || slices.Contains(missingTypes, typ) || slices.ContainsFunc(old, func(o string) bool { return coveredBy[o] == urn }) {
 			continue
 		}
-		t.Errorf("stateful resource %s: got a URN not on the list, want it recorded so a later rename cannot drop it: go test ./tests/datasafety -update", urn)
+		t.Errorf("protected resource %s: got a URN not on the list, want it recorded so a later rename cannot drop it: go test ./tests/datasafety -update", urn)
+	}
+}
+
+// check maps each old URN to the current protected resource answering to
+// it (its URN, or an alias it declares or inherits), and lists the old URNs
+// none answers to: the resources `pulumi up` would delete.
+func check(old, urns []string, all map[string]*offline.Resource) (coveredBy map[string]string, missing []string) {
+	coveredBy = map[string]string{}
+	for _, urn := range urns {
+		for _, a := range answersTo(all[urn], all) {
+			coveredBy[a] = urn
+		}
+	}
+	for _, urn := range old {
+		if _, ok := coveredBy[urn]; !ok {
+			missing = append(missing, urn)
+		}
+	}
+	return coveredBy, missing
+}
+
+// TestMovedRuleNeedsItsAlias protects the check itself: the database's
+// ingress rule moved from the DjangoService to the Database (issue 16) and
+// keeps its URN through an alias; the same program without that alias must
+// fail the check, naming the old URN.
+func TestMovedRuleNeedsItsAlias(t *testing.T) {
+	all := current(t)
+	old := readGolden(t)
+	const ruleType = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+	stripped := map[string]*offline.Resource{}
+	var moved []string
+	for urn, r := range all {
+		if r.Type == ruleType && strings.HasSuffix(r.Name, "-db-from-tasks") {
+			if !strings.Contains(r.Parent, "components:Database::") {
+				t.Fatalf("%s: got parent %s, want the Database (Database.AllowFrom)", urn, r.Parent)
+			}
+			if len(r.Aliases) == 0 {
+				t.Fatalf("%s: got no alias, want one to its URN under the DjangoService", urn)
+			}
+			c := *r
+			c.Aliases = nil
+			r = &c
+			moved = append(moved, urn)
+		}
+		stripped[urn] = r
+	}
+	if len(moved) == 0 {
+		t.Fatalf("got no %s named *-db-from-tasks, want the database's ingress rule", ruleType)
+	}
+	urns := statefulURNs(all)
+	if _, missing := check(old, urns, all); len(missing) != 0 {
+		t.Errorf("with the aliases: got %v uncovered, want none", missing)
+	}
+	_, missing := check(old, urns, stripped)
+	var want []string
+	for _, urn := range old {
+		if strings.HasSuffix(urn, "components:DjangoService$"+ruleType+"::"+resource.URN(urn).Name()) && strings.HasSuffix(urn, "-db-from-tasks") {
+			want = append(want, urn)
+		}
+	}
+	slices.Sort(missing)
+	slices.Sort(want)
+	if len(want) == 0 || !slices.Equal(missing, want) {
+		t.Errorf("without the aliases: got uncovered %v, want exactly the rules' old URNs %v", missing, want)
 	}
 }
 
@@ -282,6 +364,7 @@ func TestGoldenListsTheStatefulResources(t *testing.T) {
 		{"random:index/randomId:RandomId", "-db-suffix"},
 		{"aws:cloudwatch/logGroup:LogGroup", "-postgresql-logs"},
 		{"aws:cloudwatch/logGroup:LogGroup", "-upgrade-logs"},
+		{"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "-db-from-tasks"},
 	}
 	for _, stack := range []string{"prod", "dev"} {
 		for _, w := range want {
@@ -295,8 +378,8 @@ func TestGoldenListsTheStatefulResources(t *testing.T) {
 		}
 	}
 	for _, u := range list {
-		if _, ok := stateful[string(resource.URN(u).Type())]; !ok {
-			t.Errorf("%s: %s: got a type that is not stateful, want only %v", golden, u, slices.Sorted(maps.Keys(stateful)))
+		if _, ok := lost(string(resource.URN(u).Type()), resource.URN(u).Name()); !ok {
+			t.Errorf("%s: %s: got a resource that is neither stateful nor pinned, want only %v or %v", golden, u, slices.Sorted(maps.Keys(stateful)), pinned)
 		}
 	}
 }

@@ -148,17 +148,19 @@ func TestDatabaseCredentialValidation(t *testing.T) {
 		{"owner secret", func(a *components.DjangoServiceArgs) { a.DatabaseOwnerSecretArn = nil }, "databaseOwnerSecretArn", "is required when migrations are on"},
 		{"master secret", func(a *components.DjangoServiceArgs) { a.DatabaseMasterSecretArn = nil }, "databaseMasterSecretArn", "is required when migrations are on"},
 		{"DB_SECRET_ARN", func(a *components.DjangoServiceArgs) {
-			a.Environment = map[string]string{"DB_SECRET_ARN": masterSecretArn}
+			a.Environment = pulumi.ToStringMap(map[string]string{"DB_SECRET_ARN": masterSecretArn})
 		}, "environment", "DB_SECRET_ARN is set by the component itself"},
-		{"AWS_REGION", func(a *components.DjangoServiceArgs) { a.Environment = map[string]string{"AWS_REGION": "eu-west-1"} }, "environment", "AWS_REGION is set by the component itself"},
+		{"AWS_REGION", func(a *components.DjangoServiceArgs) {
+			a.Environment = pulumi.ToStringMap(map[string]string{"AWS_REGION": "eu-west-1"})
+		}, "environment", "AWS_REGION is set by the component itself"},
 		{"DB_ADMIN_SECRET_ARN", func(a *components.DjangoServiceArgs) {
-			a.Environment = map[string]string{"DB_ADMIN_SECRET_ARN": masterSecretArn}
+			a.Environment = pulumi.ToStringMap(map[string]string{"DB_ADMIN_SECRET_ARN": masterSecretArn})
 		}, "environment", "DB_ADMIN_SECRET_ARN is set by the component itself"},
 		{"DB_PASSWORD as secret", func(a *components.DjangoServiceArgs) {
-			a.Secrets = map[string]string{"DB_PASSWORD": masterSecretArn + ":password::"}
+			a.Secrets = pulumi.ToStringMap(map[string]string{"DB_PASSWORD": masterSecretArn + ":password::"})
 		}, "secrets", "DB_PASSWORD is already set"},
 		{"secret-like env", func(a *components.DjangoServiceArgs) {
-			a.Environment = map[string]string{"STRIPE_SECRET_ARN_VALUE": "x"}
+			a.Environment = pulumi.ToStringMap(map[string]string{"STRIPE_SECRET_ARN_VALUE": "x"})
 		}, "environment", "STRIPE_SECRET_ARN_VALUE looks like a secret"},
 	}
 	for _, tc := range cases {

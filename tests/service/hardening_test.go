@@ -130,7 +130,7 @@ func TestEcsExecLoggedAndEncrypted(t *testing.T) {
 // "Health checks for Application Load Balancer target groups").
 func TestUnknownHostsAnswer421(t *testing.T) {
 	res := runService(t, func(a *components.DjangoServiceArgs) {
-		a.Domain, a.CertificateArn = "api.example.com", "arn:aws:acm:us-east-1:123456789012:certificate/abc"
+		a.Domain, a.CertificateArn = "api.example.com", pulumi.String("arn:aws:acm:us-east-1:123456789012:certificate/abc")
 	})
 	https := res.Named("web-https")
 	if got := https.Input("defaultActions.0.type"); got != "fixed-response" {

@@ -18,7 +18,7 @@ import (
 func TestExecutionRolePolicy(t *testing.T) {
 	const extra = "arn:aws:secretsmanager:us-east-1:123456789012:secret:stripe-AbCdEf"
 	res := runService(t, func(a *components.DjangoServiceArgs) {
-		a.Secrets = map[string]string{"STRIPE_KEY": extra + ":key::"}
+		a.Secrets = pulumi.ToStringMap(map[string]string{"STRIPE_KEY": extra + ":key::"})
 	})
 	logGroup := testutil.One(t, res, "aws:cloudwatch/logGroup:LogGroup").Output("arn")
 	secretKey := testutil.One(t, res, "aws:secretsmanager/secret:Secret").Output("arn")
@@ -117,11 +117,17 @@ func TestValidation(t *testing.T) {
 		{"domain without tls", func(a *components.DjangoServiceArgs) { a.Domain = "api.example.com" }, `domain: "api.example.com" needs hostedZone`},
 		{"zone without domain", func(a *components.DjangoServiceArgs) { a.HostedZone = "example.com" }, `hostedZone: is set without domain`},
 		{"domain outside zone", func(a *components.DjangoServiceArgs) { a.Domain, a.HostedZone = "api.example.org", "example.com" }, `domain: "api.example.org" is not inside hostedZone`},
-		{"certificate", func(a *components.DjangoServiceArgs) { a.CertificateArn = "arn:aws:iam::1:cert" }, `certificateArn: "arn:aws:iam::1:cert" is not an ACM certificate ARN`},
+		{"certificate", func(a *components.DjangoServiceArgs) { a.CertificateArn = pulumi.String("arn:aws:iam::1:cert") }, `certificateArn: "arn:aws:iam::1:cert" is not an ACM certificate ARN`},
 		{"idle timeout", func(a *components.DjangoServiceArgs) { a.IdleTimeout = 5000 }, `idleTimeout: 5000 seconds is out of range`},
-		{"secret in env", func(a *components.DjangoServiceArgs) { a.Environment = map[string]string{"STRIPE_API_KEY": "sk"} }, `environment: STRIPE_API_KEY looks like a secret`},
-		{"reserved env", func(a *components.DjangoServiceArgs) { a.Environment = map[string]string{"DB_HOST": "x"} }, `environment: DB_HOST is set by the component itself`},
-		{"secret arn", func(a *components.DjangoServiceArgs) { a.Secrets = map[string]string{"TOKEN": "plain"} }, `secrets: TOKEN: "plain" is not a Secrets Manager or SSM parameter ARN`},
+		{"secret in env", func(a *components.DjangoServiceArgs) {
+			a.Environment = pulumi.ToStringMap(map[string]string{"STRIPE_API_KEY": "sk"})
+		}, `environment: STRIPE_API_KEY looks like a secret`},
+		{"reserved env", func(a *components.DjangoServiceArgs) {
+			a.Environment = pulumi.ToStringMap(map[string]string{"DB_HOST": "x"})
+		}, `environment: DB_HOST is set by the component itself`},
+		{"secret arn", func(a *components.DjangoServiceArgs) {
+			a.Secrets = pulumi.ToStringMap(map[string]string{"TOKEN": "plain"})
+		}, `secrets: TOKEN: "plain" is not a Secrets Manager secret ARN`},
 		{"retention", func(a *components.DjangoServiceArgs) { a.LogRetentionDays = 10 }, `logRetentionDays: 10 days is not a CloudWatch Logs retention period`},
 		{"required", func(a *components.DjangoServiceArgs) { a.ImageURI = nil }, `imageUri: is required`},
 		{"public subnets", func(a *components.DjangoServiceArgs) { a.PublicSubnetIDs = nil }, `publicSubnetIds: is required`},

@@ -75,6 +75,8 @@ func TestContainerDefinition(t *testing.T) {
 		// The app reads its credentials from this secret, in this region,
 		// when it connects (RDS-11): an ARN, not a secret.
 		"DB_SECRET_ARN": appSecretArn, "AWS_REGION": "us-east-1",
+		// gunicorn binds to it (app/gunicorn.conf.py).
+		"PORT": "8000",
 	}
 	for k, want := range wantEnv {
 		if env[k] != want {
@@ -228,7 +230,7 @@ func TestListeners(t *testing.T) {
 		urlPrefix string
 	}{
 		{"plain", nil, "forward", false, false, "http://web-alb-"},
-		{"certificate", func(a *components.DjangoServiceArgs) { a.CertificateArn = cert }, "redirect", true, false, "https://web-alb-"},
+		{"certificate", func(a *components.DjangoServiceArgs) { a.CertificateArn = pulumi.String(cert) }, "redirect", true, false, "https://web-alb-"},
 		{"domain", func(a *components.DjangoServiceArgs) { a.Domain, a.HostedZone = "api.example.com", "example.com" }, "redirect", true, true, "https://api.example.com"},
 	}
 	for _, tc := range cases {

@@ -205,10 +205,31 @@ func TestConstructEveryComponent(t *testing.T) {
 			wantKeys: []string{"mediaBucketName", "mediaBucketArn", "mediaPolicyJson", "logBucketName", "logPrefix"},
 		},
 		{
-			typ:      "DjangoService",
-			inputs:   noMigrations(serviceInputs()),
-			child:    "aws:ecs/service:Service",
-			wantKeys: []string{"url", "albDnsName", "clusterName", "serviceName", "logGroupName", "taskSecurityGroupId", "secretKeyArn"},
+			typ:    "DjangoService",
+			inputs: noMigrations(serviceInputs()),
+			child:  "aws:ecs/service:Service",
+			wantKeys: []string{"url", "albDnsName", "clusterName", "serviceName", "logGroupName", "taskSecurityGroupId", "secretKeyArn",
+				"loadBalancerArnSuffix", "targetGroupArnSuffix", "listenerArn", "loadBalancerSecurityGroupId"},
+		},
+		{
+			// A second service on the first one's load balancer, as another
+			// language would attach it: only a target group and a rule.
+			typ: "DjangoService",
+			inputs: func() map[string]property.Value {
+				in := noMigrations(serviceInputs())
+				delete(in, "publicSubnetIds")
+				in["listener"] = property.New(map[string]property.Value{
+					"listenerArn":     str("arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/api-alb/50dc6c495c0c9188/f2f7dc8efc522ab2"),
+					"securityGroupId": str("sg-0alb"),
+					"url":             str("https://api.example.com"),
+					"paths":           strs("/admin/*"),
+					"priority":        property.New(100.0),
+				})
+				return in
+			}(),
+			child:     "aws:lb/listenerRule:ListenerRule",
+			wantState: map[string]string{"loadBalancerArnSuffix": "app/api-alb/50dc6c495c0c9188", "url": "https://api.example.com/admin/"},
+			wantKeys:  []string{"targetGroupArnSuffix", "listenerArn", "loadBalancerSecurityGroupId"},
 		},
 		{
 			typ:      "Alerts",
