@@ -335,6 +335,12 @@ type DjangoService struct {
 	// "unhealthy-targets", "cpu", "memory", "running-tasks") to the alarm;
 	// empty when Alarms is false.
 	MetricAlarms map[string]*cloudwatch.MetricAlarm
+
+	// builder and values are what a Worker reuses: the resolved arguments,
+	// roles, cluster and security group, and the container's resolved
+	// inputs (a containerValues).
+	builder *serviceBuilder
+	values  pulumi.AnyOutput
 }
 
 // https reports whether the load balancer terminates TLS.
@@ -354,6 +360,7 @@ func NewDjangoService(ctx *pulumi.Context, name string, args *DjangoServiceArgs,
 		return nil, err
 	}
 	b := &serviceBuilder{ctx: ctx, name: name, a: a, s: s, parent: pulumi.Parent(s), tags: pulumi.ToStringMap(a.Tags)}
+	s.builder = b
 	for _, step := range []func() error{
 		b.region, b.cluster, b.logGroup, b.secretKey, b.securityGroups, b.loadBalancer,
 		b.roles, b.taskDefinition, b.deploymentAlarms, b.service, b.autoscaling, b.serviceAlarms,

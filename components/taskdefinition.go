@@ -22,15 +22,20 @@ func (b *serviceBuilder) taskDefinition() error {
 	if a.MediaBucketName != nil {
 		bucket = a.MediaBucketName
 	}
-	defs := pulumi.All(a.ImageURI, b.s.LogGroup.Name, b.s.SecretKey.Arn, a.DatabaseAppSecretArn,
+	// The resolved values are kept on the service: a Worker builds its
+	// container from the same ones (same image, environment and secrets).
+	b.s.values = pulumi.All(a.ImageURI, b.s.LogGroup.Name, b.s.SecretKey.Arn, a.DatabaseAppSecretArn,
 		a.DatabaseHost, a.DatabasePort, a.DatabaseName, bucket, b.hosts, b.origins, b.generated).
-		ApplyT(func(v []any) string {
-			return containerDefinitionsJSON(b.container(containerValues{
+		ApplyT(func(v []any) containerValues {
+			return containerValues{
 				image: v[0].(string), logGroup: v[1].(string), secretKeyArn: v[2].(string),
 				dbSecretArn: v[3].(string), dbHost: v[4].(string), dbPort: v[5].(int), dbName: v[6].(string),
 				bucket: v[7].(string), hosts: v[8].(string), origins: v[9].(string), generated: v[10].(map[string]string),
-			}))
-		}).(pulumi.StringOutput)
+			}
+		}).(pulumi.AnyOutput)
+	defs := b.s.values.ApplyT(func(v any) string {
+		return containerDefinitionsJSON(b.container(v.(containerValues)))
+	}).(pulumi.StringOutput)
 	var volumes ecs.TaskDefinitionVolumeArray
 	for _, m := range b.mounts() {
 		volumes = append(volumes, ecs.TaskDefinitionVolumeArgs{Name: pulumi.String(m.SourceVolume)})
