@@ -48,6 +48,12 @@ type TaskQueue struct {
 	QueueArn pulumi.StringOutput `pulumi:"queueArn"`
 	// DeadLetterQueueArn is the dead-letter queue's ARN.
 	DeadLetterQueueArn pulumi.StringOutput `pulumi:"deadLetterQueueArn"`
+	// PolicyJSON is an identity policy granting CeleryQueueActions on the
+	// queue and nothing else. Give it to the role the web and worker tasks
+	// share, through DjangoServiceArgs.TaskPolicyJSON (MergePolicies with
+	// any other), so the service's first task already has it (CONTROLS.md
+	// ECS-14).
+	PolicyJSON pulumi.StringOutput `pulumi:"policyJson"`
 
 	// Queue is the task queue.
 	Queue *sqs.Queue
@@ -154,9 +160,14 @@ func NewTaskQueue(ctx *pulumi.Context, name string, args *TaskQueueArgs, opts ..
 	}
 	q.QueueName, q.QueueURL, q.QueueArn = q.Queue.Name, q.Queue.Url, q.Queue.Arn
 	q.DeadLetterQueueArn = q.DeadLetterQueue.Arn
+	q.PolicyJSON = policyOutput(func(v []string) PolicyDocument {
+		return PolicyDocument{Version: policyVersion, Statement: []Statement{
+			{Sid: "CeleryQueue", Effect: "Allow", Action: CeleryQueueActions, Resource: []string{v[0]}},
+		}}
+	}, q.QueueArn)
 	return q, ctx.RegisterResourceOutputs(q, pulumi.Map{
 		"queueName": q.QueueName, "queueUrl": q.QueueURL, "queueArn": q.QueueArn,
-		"deadLetterQueueArn": q.DeadLetterQueueArn,
+		"deadLetterQueueArn": q.DeadLetterQueueArn, "policyJson": q.PolicyJSON,
 	})
 }
 

@@ -7,7 +7,6 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/appautoscaling"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -38,10 +37,10 @@ type WorkerArgs struct {
 	// and log group the worker shares. Required. Go only: a component
 	// cannot cross languages, so the worker is not in the provider schema.
 	Service *DjangoService
-	// Queue is the SQS queue the worker consumes. With it, the service's
-	// task role (which the worker shares) may send to, receive from and
-	// delete from that queue and nothing else, and the worker scales on the
-	// queue's backlog; without it (a broker outside AWS) it scales on CPU.
+	// Queue is the SQS queue the worker consumes; the worker scales on its
+	// backlog per task as well as on CPU. The shared task role needs
+	// Queue.PolicyJSON (pass it in the service's TaskPolicyJSON). Default
+	// none (a broker outside AWS): CPU only.
 	Queue *TaskQueue
 
 	// Command is the container's command. Default DefaultWorkerCommand().
@@ -61,8 +60,9 @@ type WorkerArgs struct {
 	// the latency you accept (AWS: "acceptable backlog per task" = longest
 	// acceptable latency / average processing time). Default 100.
 	BacklogPerTask int `pulumi:"backlogPerTask,optional"`
-	// CPUTarget is the average CPU percentage autoscaling holds without a
-	// Queue. Default 60.
+	// CPUTarget is the average CPU percentage autoscaling holds (with a
+	// Queue too: target tracking scales out when either policy asks, in
+	// only when both agree). Default 60.
 	CPUTarget int `pulumi:"cpuTarget,optional"`
 	// Spot runs the worker on Fargate Spot (about 70% cheaper; a stopped
 	// task's message is redelivered). Default: the service's choice.
@@ -92,14 +92,12 @@ type Worker struct {
 	Service *ecs.Service
 	// ScalingTarget bounds the worker between MinTasks and MaxTasks.
 	ScalingTarget *appautoscaling.Target
-	// ScalingPolicies maps a policy's role ("backlog", "backlog-out",
-	// "backlog-in" or "cpu") to the policy.
+	// ScalingPolicies maps a policy's role ("cpu", and with a Queue
+	// "backlog", or "backlog-out" and "backlog-in") to the policy.
 	ScalingPolicies map[string]*appautoscaling.Policy
 	// BacklogAlarms maps "high" and "empty" to the alarms that drive step
 	// scaling when the cluster has no Container Insights; empty otherwise.
 	BacklogAlarms map[string]*cloudwatch.MetricAlarm
-	// QueuePolicy grants the shared task role the queue; nil without Queue.
-	QueuePolicy *iam.RolePolicy
 }
 
 // CeleryQueueActions are the SQS actions Celery's SQS transport (kombu)
@@ -186,7 +184,7 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 		return nil, err
 	}
 	b := &workerBuilder{ctx: ctx, name: name, a: a, w: w, sb: sb, parent: pulumi.Parent(w), tags: pulumi.ToStringMap(a.Tags)}
-	for _, step := range []func() error{b.queuePolicy, b.taskDefinition, b.service, b.autoscaling} {
+	for _, step := range []func() error{b.taskDefinition, b.service, b.autoscaling} {
 		if err := step(); err != nil {
 			return nil, err
 		}
@@ -207,28 +205,6 @@ type workerBuilder struct {
 }
 
 func (b *workerBuilder) child(role string) string { return child(b.name, role) }
-
-// queuePolicy grants the shared task role CeleryQueueActions on the queue:
-// the web tasks enqueue, the worker tasks consume, with the same role.
-func (b *workerBuilder) queuePolicy() error {
-	if b.a.Queue == nil {
-		return nil
-	}
-	var err error
-	b.w.QueuePolicy, err = iam.NewRolePolicy(b.ctx, b.child("queue-policy"), &iam.RolePolicyArgs{
-		Role: b.sb.s.TaskRole.Name,
-		Policy: policyOutput(func(v []string) PolicyDocument {
-			return PolicyDocument{Version: policyVersion, Statement: []Statement{
-				{Sid: "CeleryQueue", Effect: "Allow", Action: CeleryQueueActions, Resource: []string{v[0]}},
-			}}
-		}, b.a.Queue.QueueArn),
-	}, b.parent)
-	if err != nil {
-		return err
-	}
-	b.deps = append(b.deps, b.w.QueuePolicy)
-	return nil
-}
 
 // workerContainer turns the web container into the worker's: the same
 // image, user, read-only root, environment, secrets, mounts and logs, with
@@ -338,7 +314,7 @@ func (b *workerBuilder) insights() bool {
 }
 
 // autoscaling registers the worker between MinTasks and MaxTasks and
-// scales it: on the queue's backlog per task with a Queue, else on CPU.
+// scales it on CPU and, with a Queue, on the queue's backlog.
 func (b *workerBuilder) autoscaling() error {
 	a := b.a
 	var err error
@@ -353,13 +329,14 @@ func (b *workerBuilder) autoscaling() error {
 	if err != nil {
 		return err
 	}
+	err = b.targetTracking("cpu", float64(a.CPUTarget), &appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs{
+		PredefinedMetricSpecification: &appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs{
+			PredefinedMetricType: pulumi.String("ECSServiceAverageCPUUtilization"),
+		},
+	})
 	switch {
-	case a.Queue == nil:
-		return b.targetTracking("cpu", float64(a.CPUTarget), &appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs{
-			PredefinedMetricSpecification: &appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs{
-				PredefinedMetricType: pulumi.String("ECSServiceAverageCPUUtilization"),
-			},
-		})
+	case err != nil || a.Queue == nil:
+		return err
 	case b.insights():
 		return b.backlogPerTask()
 	default:

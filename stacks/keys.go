@@ -222,11 +222,13 @@ func keyTable() []Key {
 			same(1024), atLeast(512),
 			worker(func(a *components.WorkerArgs) *int { return &a.Memory })),
 		intKey("workerMinTasks", "Worker autoscaling minimum.",
-			same(1), between(1, 1000),
-			worker(func(a *components.WorkerArgs) *int { return &a.MinTasks })),
+			byProfile(2, 1), between(1, 1000),
+			worker(func(a *components.WorkerArgs) *int { return &a.MinTasks })).
+			givesUp("one worker task: background tasks wait while it restarts"),
 		intKey("workerMaxTasks", "Worker autoscaling maximum, at least workerMinTasks (equal: a fixed size).",
-			same(4), between(1, 1000),
-			worker(func(a *components.WorkerArgs) *int { return &a.MaxTasks })),
+			byProfile(8, 2), between(1, 1000),
+			worker(func(a *components.WorkerArgs) *int { return &a.MaxTasks })).
+			givesUp("a quarter of the production worker peak"),
 		intKey("workerBacklogPerTask", "Messages waiting per worker task that autoscaling holds: the latency you accept divided by a task's average run time.",
 			same(100), between(1, 100000),
 			worker(func(a *components.WorkerArgs) *int { return &a.BacklogPerTask })),

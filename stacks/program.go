@@ -89,6 +89,12 @@ func Program(ctx *pulumi.Context) error {
 		}
 		maps.Copy(env, queue.Environment())
 		svcArgs.Environment = env
+		// One task role for web and worker tasks: media and queue grants.
+		policies := []pulumi.StringInput{queue.PolicyJSON}
+		if svcArgs.TaskPolicyJSON != nil {
+			policies = append([]pulumi.StringInput{svcArgs.TaskPolicyJSON}, policies...)
+		}
+		svcArgs.TaskPolicyJSON = components.MergePolicies(policies...)
 	}
 	svc, err := components.NewDjangoService(ctx, name, &svcArgs)
 	if err != nil {
