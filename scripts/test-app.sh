@@ -156,7 +156,7 @@ mkdir -p "$WORK/redis"
 chown redis:redis "$WORK/redis" 2>/dev/null || chown nobody:nogroup "$WORK/redis"
 redis_user=redis
 id -u redis >/dev/null 2>&1 || redis_user=nobody
-runuser -u "$redis_user" -- redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$WORK/redis" \
+setpriv --reuid "$redis_user" --regid "$(id -g "$redis_user")" --clear-groups -- redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$WORK/redis" \
   --save '' --appendonly no --daemonize no --logfile "$WORK/redis/redis.log" &
 REDIS_PID=$!
 for _ in $(seq 1 50); do
