@@ -155,5 +155,33 @@ class WorkerTest(unittest.TestCase):
         self.assertLess(time.monotonic() - started, 30)
 
 
+class BrokerSettingsTest(unittest.TestCase):
+    """The SQS settings the stack's environment produces (no SQS here: the settings only)."""
+
+    QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/prod-worker"
+
+    def sqs_env(self, **overrides):
+        env = dict(CELERY_BROKER_URL="sqs://", CELERY_QUEUE_NAME="prod-worker", CELERY_QUEUE_URL=self.QUEUE_URL,
+                   CELERY_VISIBILITY_TIMEOUT="600")
+        env.update(overrides)
+        return support.service_env(**env)
+
+    def test_sqs_broker_consumes_one_predefined_queue(self):
+        names = ["CELERY_BROKER_TRANSPORT_OPTIONS", "CELERY_TASK_DEFAULT_QUEUE", "CELERY_WORKER_ENABLE_REMOTE_CONTROL",
+                 "CELERY_TASK_ACKS_LATE"]
+        got = {k: v["value"] for k, v in support.settings_values(self.sqs_env(), names).items()}
+        self.assertEqual(got["CELERY_BROKER_TRANSPORT_OPTIONS"], {
+            "region": support.REGION, "predefined_queues": {"prod-worker": {"url": self.QUEUE_URL}},
+            "visibility_timeout": 600, "wait_time_seconds": 20})
+        self.assertEqual(got["CELERY_TASK_DEFAULT_QUEUE"], "prod-worker")
+        self.assertIs(got["CELERY_WORKER_ENABLE_REMOTE_CONTROL"], False)
+        self.assertIs(got["CELERY_TASK_ACKS_LATE"], True)
+
+    def test_sqs_broker_without_its_queue_refuses_to_start(self):
+        with self.assertRaises(AssertionError) as ctx:
+            support.settings_values(self.sqs_env(CELERY_QUEUE_URL=None), ["CELERY_BROKER_URL"])
+        self.assertIn("CELERY_QUEUE_URL is not set", str(ctx.exception))
+
+
 if __name__ == "__main__":
     unittest.main()
