@@ -20,7 +20,7 @@ func DefaultWorkerCommand() []string {
 
 // WorkerStopTimeout is the worker container's stop timeout, seconds: the
 // most Fargate allows (ECS developer guide, task definition parameters,
-// stopTimeout: "the max stop timeout value is 120 seconds" on Fargate).
+// stopTimeout: at most 120 seconds for tasks on Fargate).
 // ECS sends SIGTERM, on which Celery does a warm shutdown: it takes no new
 // task and finishes the ones it runs (Celery user guide, "Workers":
 // Stopping the worker), then SIGKILL after this many seconds. A task longer
@@ -57,7 +57,7 @@ type WorkerArgs struct {
 	MaxTasks int `pulumi:"maxTasks,optional"`
 	// BacklogPerTask is the number of waiting messages per worker task that
 	// autoscaling holds with a Queue: how many tasks one worker clears in
-	// the latency you accept (AWS: "acceptable backlog per task" = longest
+	// the latency you accept (AWS's acceptable backlog per task: the longest
 	// acceptable latency / average processing time). Default 100.
 	BacklogPerTask int `pulumi:"backlogPerTask,optional"`
 	// CPUTarget is the average CPU percentage autoscaling holds (with a
