@@ -110,6 +110,33 @@ func policyOutput(build func(v []string) PolicyDocument, inputs ...pulumi.String
 	}).(pulumi.StringOutput)
 }
 
+// MergePolicies joins identity policy documents (JSON) into one, their
+// statements in order; empty inputs are skipped. It lets one role policy,
+// such as DjangoServiceArgs.TaskPolicyJSON, carry the grants of several
+// components (Storage.MediaPolicyJSON and TaskQueue.PolicyJSON). Statement
+// Sids must stay unique: the components use distinct ones.
+func MergePolicies(docs ...pulumi.StringInput) pulumi.StringOutput {
+	args := make([]any, len(docs))
+	for i, d := range docs {
+		args[i] = d
+	}
+	return pulumi.All(args...).ApplyT(func(vals []any) (string, error) {
+		merged := PolicyDocument{Version: policyVersion}
+		for i, v := range vals {
+			s, _ := v.(string)
+			if s == "" {
+				continue
+			}
+			var doc PolicyDocument
+			if err := json.Unmarshal([]byte(s), &doc); err != nil {
+				return "", fmt.Errorf("policy document %d: %w", i, err)
+			}
+			merged.Statement = append(merged.Statement, doc.Statement...)
+		}
+		return merged.JSON(), nil
+	}).(pulumi.StringOutput)
+}
+
 // assumeRolePolicy is the trust policy that lets an AWS service assume a
 // role for this account only: aws:SourceAccount and aws:SourceArn guard
 // against the confused deputy, as AWS recommends.

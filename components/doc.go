@@ -12,6 +12,11 @@
 //     (static files are served from the image by WhiteNoise).
 //   - DjangoService: the Fargate service behind an Application Load
 //     Balancer, with autoscaling, secrets and migrations.
+//   - TaskQueue and Worker: an encrypted SQS queue with a dead-letter queue,
+//     and a long-lived command (a Celery worker) from a DjangoService's image
+//     with its environment, secrets and roles, without a load balancer,
+//     scaling on the queue's backlog per task. Worker takes the
+//     *DjangoService and is Go only.
 //
 // Every constructor has the form NewX(ctx, name, *XArgs, ...opts): it
 // validates and defaults its arguments before it registers anything, so a bad

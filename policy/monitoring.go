@@ -56,6 +56,10 @@ func checkAlarms(d *Document, _ string) []Finding {
 	alarms := d.ByType(tMetricAlarm)
 	return each(d, "ECS service", []string{tService}, func(svc *Resource) []Finding {
 		j := newJudge(svc)
+		if len(svc.in("loadBalancers").list()) == 0 {
+			// A worker: no requests, so no 5xx or latency to roll back on.
+			return []Finding{j.finding(NotApplicable, "", "no load balancer in front of the service")}
+		}
 		kinds := map[string][]string{"5xx": {"HTTPCode_Target_5XX_Count", "HTTPCode_ELB_5XX_Count"}, "latency": {"TargetResponseTime"}}
 		named := map[string][]string{}
 		for kind, metrics := range kinds {

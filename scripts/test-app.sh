@@ -26,7 +26,11 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY=/usr/bin/python3
 PG_BIN=/usr/lib/postgresql/15/bin
-PACKAGES=(python3-django gunicorn python3-whitenoise python3-psycopg2 python3-boto3 postgresql)
+# The background-task test (app/tests/test_worker.py) runs bookworm's Celery
+# 5.2 and a private Redis (redis-server, started below, never the system
+# service) on both legs.
+PACKAGES=(python3-django gunicorn python3-whitenoise python3-psycopg2 python3-boto3 postgresql
+  python3-celery python3-redis redis-server)
 
 log() { printf 'test-app: %s\n' "$*" >&2; }
 
@@ -47,13 +51,14 @@ if ((${#missing[@]} > 0)); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-for tool in "$PG_BIN/initdb" "$PG_BIN/pg_ctl" go; do
+for tool in "$PG_BIN/initdb" "$PG_BIN/pg_ctl" go redis-server; do
   command -v "$tool" >/dev/null || { log "missing $tool"; exit 2; }
 done
 
 WORK="$(mktemp -d -p /var/tmp test-app.XXXXXX)"
 chmod 755 "$WORK"
 FAKES3_PID=""
+REDIS_PID=""
 SERVICE_PIDS=() # the Secrets Manager stand-ins, one per leg
 PGDATAS=()      # the PostgreSQL clusters, one per leg
 LEG_PIDS=()     # the test runners
@@ -78,7 +83,7 @@ cleanup() {
       runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$pgdata" -m immediate -w stop >/dev/null 2>&1
     fi
   done
-  for pid in "$FAKES3_PID" "${SERVICE_PIDS[@]}"; do
+  for pid in "$FAKES3_PID" "$REDIS_PID" "${SERVICE_PIDS[@]}"; do
     [[ -n "$pid" ]] || continue
     kill -TERM "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
@@ -141,6 +146,28 @@ FAKES3_PID=$!
 FAKES3_ADDR="$(wait_addr "$WORK/fakes3.addr" "$WORK/fakes3.log")"
 log "fake S3 on $FAKES3_ADDR"
 
+# --- Redis, the broker of the background-task test (shared) -------------------
+# Debian's redis-server in the foreground as the redis user, on a loopback
+# port of its own, with its files in $WORK and no persistence; each leg uses
+# its own database number (LEG_REDIS_DB). The system's redis service, if any,
+# is left alone.
+REDIS_PORT="$(free_port)"
+mkdir -p "$WORK/redis"
+chown redis:redis "$WORK/redis" 2>/dev/null || chown nobody:nogroup "$WORK/redis"
+redis_user=redis
+id -u redis >/dev/null 2>&1 || redis_user=nobody
+setpriv --reuid "$redis_user" --regid "$(id -g "$redis_user")" --clear-groups -- redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$WORK/redis" \
+  --save '' --appendonly no --daemonize no --logfile "$WORK/redis/redis.log" &
+REDIS_PID=$!
+for _ in $(seq 1 50); do
+  "$PY" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2)' "$REDIS_PORT" 2>/dev/null && break
+  sleep 0.1
+done
+"$PY" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$REDIS_PORT" \
+  || { cat "$WORK/redis/redis.log" >&2; log "redis did not start"; exit 1; }
+log "redis on 127.0.0.1:$REDIS_PORT"
+LEG_REDIS_DB=0
+
 # leg_services NAME: the leg's own PostgreSQL 15 cluster and Secrets Manager
 # stand-in, set up as RDS leaves them: a master user (here a role with
 # CREATEROLE and CREATEDB standing in for RDS's rds_superuser member, not a
@@ -201,7 +228,9 @@ print(json.dumps({"rds-master": login("master", "MASTER_PASSWORD"),
 export TEST_RUN_DIR='$dir/run' TEST_WORK_DIR='$dir' TEST_APP_DIR='$dir/app'
 export TEST_PGDATA='$pgdata' TEST_PG_LOG='$dir/pg/server.log' TEST_PG_SOCK='$dir/pg/sock'
 export TEST_DB_PORT='$port' TEST_DB_NAME=app TEST_SECRETS_ENDPOINT='http://$secrets_addr'
+export TEST_REDIS_URL='redis://127.0.0.1:$REDIS_PORT/$LEG_REDIS_DB'
 ENV
+  LEG_REDIS_DB=$((LEG_REDIS_DB + 1))
   log "$name: postgresql on 127.0.0.1:$port, Secrets Manager stand-in on $secrets_addr"
 }
 

@@ -41,6 +41,13 @@ type Config struct {
 	Service  components.DjangoServiceArgs
 	Alerts   components.AlertsArgs
 
+	// WorkerEnabled adds a Worker and its TaskQueue (config key worker).
+	WorkerEnabled bool
+	// Worker and WorkerQueue are their arguments; validated even when
+	// WorkerEnabled is false, so a bad value is refused before it matters.
+	Worker      components.WorkerArgs
+	WorkerQueue components.TaskQueueArgs
+
 	root string // the project directory
 	// certificateArn is the certificateArn key's value, which also sets
 	// Service.CertificateArn (a Pulumi input there).
@@ -262,6 +269,7 @@ func (c *Config) validate(keys []Key) error {
 	for _, err := range []error{
 		c.NetworkArgs().Validate(), c.RegistryArgs().Validate(), c.DatabaseArgs(w).Validate(),
 		c.StorageArgs().Validate(), c.ServiceArgs(w).Validate(), c.Alerts.Validate(),
+		c.Worker.Validate(), c.WorkerQueue.Validate(WorkerName, ""),
 	} {
 		if err != nil {
 			return c.keyOf(keys, err)

@@ -112,6 +112,14 @@ func alerts[T any](f func(*components.AlertsArgs) *T) target[T] {
 	return at("Alerts", func(c *Config) *components.AlertsArgs { return &c.Alerts }, f)
 }
 
+func worker[T any](f func(*components.WorkerArgs) *T) target[T] {
+	return at("Worker", func(c *Config) *components.WorkerArgs { return &c.Worker }, f)
+}
+
+func taskQueue[T any](f func(*components.TaskQueueArgs) *T) target[T] {
+	return at("TaskQueue", func(c *Config) *components.TaskQueueArgs { return &c.WorkerQueue }, f)
+}
+
 // optional sets a pointer argument, where nil would mean the component's
 // own default: the key always states the value.
 func optional[T any](t target[*T]) target[T] {

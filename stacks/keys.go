@@ -207,6 +207,34 @@ func keyTable() []Key {
 		boolKey("migrations", "Run `manage.py migrate` on every new image before the service rolls to it; a failure stops the deploy.",
 			same(true),
 			optional(service(func(a *components.DjangoServiceArgs) **bool { return &a.Migrations }))),
+
+		// Worker.
+		boolKey("worker", "A background worker: an ECS service of its own that runs workerCommand from the app's image with the web tasks' environment, secrets and roles, no load balancer and no public IP, consuming an encrypted SQS queue (with a dead-letter queue) that the app uses as Celery's broker; it scales on the queue's backlog per task.",
+			same(false),
+			stack(func(c *Config) *bool { return &c.WorkerEnabled })),
+		listKey("workerCommand", "The worker container's command (the image's entry point runs it).",
+			same(components.DefaultWorkerCommand()),
+			worker(func(a *components.WorkerArgs) *[]string { return &a.Command })),
+		intKey("workerCpu", "Worker task CPU units (1024 = 1 vCPU).",
+			same(512), oneOfInts(fargateCPUs()...),
+			worker(func(a *components.WorkerArgs) *int { return &a.CPU })),
+		intKey("workerMemory", "Worker task memory in MiB; must be a Fargate size for workerCpu.",
+			same(1024), atLeast(512),
+			worker(func(a *components.WorkerArgs) *int { return &a.Memory })),
+		intKey("workerMinTasks", "Worker autoscaling minimum.",
+			byProfile(2, 1), between(1, 1000),
+			worker(func(a *components.WorkerArgs) *int { return &a.MinTasks })).
+			givesUp("one worker task: background tasks wait while it restarts"),
+		intKey("workerMaxTasks", "Worker autoscaling maximum, at least workerMinTasks (equal: a fixed size).",
+			byProfile(8, 2), between(1, 1000),
+			worker(func(a *components.WorkerArgs) *int { return &a.MaxTasks })).
+			givesUp("a quarter of the production worker peak"),
+		intKey("workerBacklogPerTask", "Messages waiting per worker task that autoscaling holds: the latency you accept divided by a task's average run time.",
+			same(100), between(1, 100000),
+			worker(func(a *components.WorkerArgs) *int { return &a.BacklogPerTask })),
+		intKey("workerVisibilityTimeout", "Seconds a task's message stays hidden once a worker takes it; it must exceed the longest task, or the task runs twice.",
+			same(900), between(30, 43200),
+			taskQueue(func(a *components.TaskQueueArgs) *int { return &a.VisibilityTimeout })),
 	}
 }
 

@@ -1,9 +1,15 @@
 package stacks
 
 import (
+	"fmt"
+
 	"github.com/djangofargate/djangofargate/components"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
+
+// WorkerName is the worker's and its queue's component name; the queue is
+// named "<stack>-worker".
+const WorkerName = "worker"
 
 // Program builds the whole stack from the stack's configuration: Network,
 // Registry, Storage, Database and DjangoService, wired together. It is the
@@ -69,9 +75,41 @@ func Program(ctx *pulumi.Context) error {
 	}
 	svcArgs.S3PrefixListID = w.Network.S3PrefixListID
 	svcArgs.LaunchDependencies = w.Network.LaunchDependencies()
+	// The worker's queue exists before the service: the web tasks enqueue,
+	// so its name and URL are in their environment, which the worker shares.
+	var queue *components.TaskQueue
+	if cfg.WorkerEnabled {
+		queueArgs := cfg.WorkerQueue
+		if queue, err = components.NewTaskQueue(ctx, WorkerName, &queueArgs); err != nil {
+			return err
+		}
+		// The stack sets no other environment (no config key does), so the
+		// queue's variables are the service's whole Environment.
+		if svcArgs.Environment != nil {
+			return fmt.Errorf("worker: the service already has an Environment; merge the queue's variables into it")
+		}
+		svcArgs.Environment = queue.Environment()
+		// One task role for web and worker tasks: media and queue grants.
+		policies := []pulumi.StringInput{queue.PolicyJSON}
+		if svcArgs.TaskPolicyJSON != nil {
+			policies = append([]pulumi.StringInput{svcArgs.TaskPolicyJSON}, policies...)
+		}
+		svcArgs.TaskPolicyJSON = components.MergePolicies(policies...)
+	}
 	svc, err := components.NewDjangoService(ctx, name, &svcArgs)
 	if err != nil {
 		return err
+	}
+	if cfg.WorkerEnabled {
+		workerArgs := cfg.Worker
+		workerArgs.Service, workerArgs.Queue = svc, queue
+		worker, err := components.NewWorker(ctx, WorkerName, &workerArgs)
+		if err != nil {
+			return err
+		}
+		ctx.Export("workerServiceName", worker.ServiceName)
+		ctx.Export("taskQueueUrl", queue.QueueURL)
+		ctx.Export("taskDeadLetterQueueArn", queue.DeadLetterQueueArn)
 	}
 	if alarms {
 		if _, err := components.NewDashboard(ctx, name, &components.DashboardArgs{

@@ -331,6 +331,50 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 1  # Django >= 3.2.18; older versions ignore it
 API_MAX_REQUEST_BYTES = NOTES_ATTACHMENT_MAX_BYTES + 64 * 1024
 # --- end API ------------------------------------------------------------------
 
+# --- Background tasks: Celery (config/celery.py) ---------------------------------
+# The broker is CELERY_BROKER_URL; unset, background tasks are off (the
+# endpoints that enqueue answer 503, the web service runs as before). On AWS
+# the stack sets "sqs://" (credentials from the task role, never keys in the
+# URL), CELERY_QUEUE_NAME and CELERY_QUEUE_URL (the one queue, predefined, so
+# kombu never lists or creates queues: the task role may use that queue
+# only) and CELERY_VISIBILITY_TIMEOUT (the queue's own, which kombu sends on
+# every receive). Locally and in the tests: redis://.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip()
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE_NAME", "").strip() or "celery"
+TASK_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 900)
+if CELERY_BROKER_URL.startswith("sqs://"):
+    _queue_url = os.environ.get("CELERY_QUEUE_URL", "").strip()
+    if not _queue_url or not os.environ.get("CELERY_QUEUE_NAME", "").strip():
+        raise ImproperlyConfigured(
+            "CELERY_BROKER_URL is sqs:// but CELERY_QUEUE_NAME or CELERY_QUEUE_URL is not set: the worker "
+            "consumes one predefined queue (the stack sets all three)"
+        )
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "region": os.environ.get("AWS_REGION", "").strip() or None,
+        "predefined_queues": {CELERY_TASK_DEFAULT_QUEUE: {"url": _queue_url}},
+        "visibility_timeout": TASK_VISIBILITY_TIMEOUT,
+        "wait_time_seconds": 20,  # long polling, as the queue's ReceiveWaitTimeSeconds
+    }
+    # SQS has no fanout: no remote control (celery inspect) and no events.
+    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+    CELERY_WORKER_SEND_TASK_EVENTS = False
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Redis redelivers an unacknowledged task after this long, as SQS does.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": TASK_VISIBILITY_TIMEOUT}
+# A task is acknowledged when it has run, not when it starts: a worker that
+# stops mid-task (a deploy, Fargate Spot) leaves it to another. Tasks must
+# therefore be safe to run twice. One task at a time per process.
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True  # no result backend: effects are in the database
+# A request that enqueues never hangs on a broker that does not answer.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Logs stay the JSON lines of LOGGING below, not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# --- end background tasks --------------------------------------------------------
+
 # Test-only: a slow view for the graceful-shutdown test. The service never
 # sets this variable.
 TEST_SLOW_VIEW = env_bool("DJANGO_TEST_SLOW_VIEW", False)

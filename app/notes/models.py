@@ -20,6 +20,9 @@ class Note(models.Model):
     # django-storages' S3Storage in the image (settings.py).
     attachment = models.FileField(upload_to=attachment_path, blank=True, max_length=255)
     attachment_size = models.PositiveBigIntegerField(null=True, blank=True)
+    # Written by the background task notes.count_words (POST
+    # /api/notes/<id>/word-count/); null until it has run.
+    word_count = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -45,4 +48,5 @@ class Note(models.Model):
             "body": self.body,
             "created_at": self.created_at.isoformat(),
             "attachment": self.attachment_dict(),
+            "word_count": self.word_count,
         }

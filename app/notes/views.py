@@ -206,6 +206,34 @@ def note_attachment(request, note_id):
     return response
 
 
+@csrf_exempt  # bearer-token JSON API, see the module docstring
+@allow("POST")
+@writes_need_token
+def note_word_count(request, note_id):
+    """POST: enqueue the background task that counts the note's words
+    (notes.tasks.count_words); 202, and the note's word_count is set once a
+    worker has run it. Without a broker (CELERY_BROKER_URL unset) 503 with a
+    JSON error saying so: the task never runs inline in a web worker. A
+    broker that does not answer is a 503 too, after a bounded wait."""
+    if not Note.objects.filter(pk=note_id).exists():
+        raise Http404("note not found")
+    if not settings.CELERY_BROKER_URL:
+        return _error(503, {"__all__": ["background tasks are off: no task queue is configured (CELERY_BROKER_URL)"]})
+    from .tasks import count_words  # imports Celery only where it is used
+
+    try:
+        result = count_words.delay(note_id)
+    except Exception:  # kombu's OperationalError, botocore's errors: the broker failed
+        logger.exception("could not enqueue notes.count_words for note %s", note_id)
+        response = _error(503, {"__all__": ["the task queue is unavailable, retry later"]})
+        response["Retry-After"] = "5"
+        return response
+    logger.info("enqueued notes.count_words for note %s as %s", note_id, result.id)
+    response = JsonResponse({"task": "notes.count_words", "id": result.id, "note": f"/api/notes/{note_id}/"}, status=202)
+    response["Location"] = f"/api/notes/{note_id}/"
+    return response
+
+
 def slow(request):
     """Test-only (DJANGO_TEST_SLOW_VIEW=1): sleep ?seconds= (max 10), then 200."""
     if not settings.TEST_SLOW_VIEW:

@@ -20,6 +20,7 @@ MODULES = [
     "tests.test_api_limits",
     "tests.test_safe_defaults",
     "tests.test_attachments",
+    "tests.test_worker",
     "tests.test_shutdown",
     "tests.test_provision",
     "tests.test_dbsafety",

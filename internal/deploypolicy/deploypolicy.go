@@ -127,6 +127,7 @@ var kinds = map[string]kind{
 	"rds-any":     {sid: "DatabaseLookupsOnAnyResource"},
 	"s3":          {sid: "Buckets", arns: arn("arn:aws:s3:::{name}"), global: true},
 	"secret":      {sid: "Secrets", arns: arn("arn:aws:secretsmanager:{region}:{account}:secret:{name}")},
+	"sqs":         {sid: "Queues", arns: arn("arn:aws:sqs:{region}:{account}:{name}")},
 	"logs": {sid: "LogGroups", arns: func(region, name string) []string {
 		g := "arn:aws:logs:" + region + ":" + Account + ":log-group:" + name
 		return []string{g, g + ":*"}
@@ -250,7 +251,12 @@ var table = map[string][]grant{
 		"ListSubscriptionsByTopic"), prefixed("sns", tags...))...)},
 	"aws:sns/topicPolicy:TopicPolicy":             {g("sns", nil, "sns:SetTopicAttributes", "sns:GetTopicAttributes")},
 	"aws:sns/topicSubscription:TopicSubscription": {g("sns", nil, "sns:Subscribe", "sns:Unsubscribe", "sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes")},
-	"aws:cloudwatch/metricAlarm:MetricAlarm":      {g("alarm", name, join(prefixed("cloudwatch", "PutMetricAlarm", "DeleteAlarms", "DescribeAlarms"), prefixed("cloudwatch", tags...))...)},
+	// The worker's task queue and its dead-letter queue (named queues):
+	// tagging on create is sqs:TagQueue, reading back GetQueueAttributes and
+	// ListQueueTags.
+	"aws:sqs/queue:Queue": {g("sqs", name, prefixed("sqs", "CreateQueue", "DeleteQueue", "GetQueueAttributes",
+		"SetQueueAttributes", "GetQueueUrl", "ListQueueTags", "TagQueue", "UntagQueue")...)},
+	"aws:cloudwatch/metricAlarm:MetricAlarm": {g("alarm", name, join(prefixed("cloudwatch", "PutMetricAlarm", "DeleteAlarms", "DescribeAlarms"), prefixed("cloudwatch", tags...))...)},
 	"aws:ecr/repository:Repository": {
 		g("ecr", name, join(prefixed("ecr", "CreateRepository", "DeleteRepository", "DescribeRepositories",
 			"PutImageScanningConfiguration", "PutImageTagMutability", "GetRepositoryPolicy"), prefixed("ecr", tags...))...),

@@ -50,7 +50,7 @@ func TestGenerateRefuses(t *testing.T) {
 		s    Stack
 		want string
 	}{
-		{"unknown type", Stack{Region: "eu-west-1", Resources: []Resource{{Type: "aws:sqs/queue:Queue", Name: "q"}}}, "aws:sqs/queue:Queue"},
+		{"unknown type", Stack{Region: "eu-west-1", Resources: []Resource{{Type: "aws:dynamodb/table:Table", Name: "t"}}}, "aws:dynamodb/table:Table"},
 		{"no region", Stack{Resources: []Resource{{Type: "aws:iam/role:Role", Name: "r"}}}, "no aws:region"},
 		{"migrations with no task", Stack{Region: "eu-west-1", Migrations: true, Resources: []Resource{{Type: "aws:iam/role:Role", Name: "r"}}}, "runs migrations"},
 	}

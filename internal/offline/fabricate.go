@@ -79,6 +79,7 @@ var autonamed = map[string]string{
 	"aws:appautoscaling/policy:Policy":                  "name",
 	"aws:cloudwatch/metricAlarm:MetricAlarm":            "name",
 	"aws:sns/topic:Topic":                               "name",
+	"aws:sqs/queue:Queue":                               "name",
 	"aws:ec2/vpcEndpoint:VpcEndpoint":                   "",
 	"aws:ec2/flowLog:FlowLog":                           "",
 	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "",
@@ -189,6 +190,10 @@ func fabricate(a fabricateArgs) (string, resource.PropertyMap, error) {
 	case "aws:cloudwatch/metricAlarm:MetricAlarm":
 		id = name
 		set("arn", a.arn("cloudwatch", "alarm:"+name))
+	case "aws:sqs/queue:Queue":
+		id = fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", a.region, Account, name)
+		set("arn", a.arn("sqs", name))
+		set("url", id)
 	case "aws:sns/topic:Topic":
 		id = a.arn("sns", name)
 		set("arn", id)

@@ -177,6 +177,13 @@ func handWritten() []badCase {
 			map[string]string{"domain": "api.other.org", "hostedZone": "example.com"}, "domain", "api.other.org"),
 		named("certificateArn in another region than aws:region", "prod",
 			map[string]string{"domain": "api.example.com", "certificateArn": acmOtherRegion}, "certificateArn", acmOtherRegion),
+		named("workerMaxTasks below workerMinTasks", "prod",
+			map[string]string{"workerMinTasks": "3", "workerMaxTasks": "2"}, "workerMaxTasks", "2"),
+		named("workerMemory does not fit workerCpu", "dev",
+			map[string]string{"worker": "true", "workerCpu": "256", "workerMemory": "4096"}, "workerMemory", "4096"),
+		one("prod", "workerVisibilityTimeout", "20"),
+		one("dev", "workerBacklogPerTask", "-1"),
+		named("workerCommand with an empty argument", "prod", kv("workerCommand", `["celery", ""]`), "workerCommand", `""`),
 		named("image :latest", "dev", kv("image", "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:latest"),
 			"image", "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:latest"),
 	}

@@ -280,6 +280,8 @@ var checkCases = []checkCase{
 	{"MON-1", "no latency alarm", drop("latency"), policy.Fail},
 	{"MON-1", "alarm without actions", in("http-5xx", "alarmActions", []any{}), policy.Fail},
 	{"MON-1", "deployment alarms do not roll back", in("service", "alarms.rollback", false), policy.Fail},
+	// A worker (components.Worker) serves no requests: no 5xx or latency.
+	{"MON-1", "a service without a load balancer", in("service", "loadBalancers", del), policy.NotApplicable},
 }
 
 // TestEveryCheckPassesAndFails runs each fixture and asserts its control's
