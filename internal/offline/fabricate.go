@@ -79,6 +79,8 @@ var autonamed = map[string]string{
 	"aws:appautoscaling/policy:Policy":                  "name",
 	"aws:cloudwatch/metricAlarm:MetricAlarm":            "name",
 	"aws:sns/topic:Topic":                               "name",
+	"aws:scheduler/scheduleGroup:ScheduleGroup":         "name",
+	"aws:scheduler/schedule:Schedule":                   "name",
 	"aws:ec2/vpcEndpoint:VpcEndpoint":                   "",
 	"aws:ec2/flowLog:FlowLog":                           "",
 	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "",
@@ -189,6 +191,19 @@ func fabricate(a fabricateArgs) (string, resource.PropertyMap, error) {
 	case "aws:cloudwatch/metricAlarm:MetricAlarm":
 		id = name
 		set("arn", a.arn("cloudwatch", "alarm:"+name))
+	case "aws:scheduler/scheduleGroup:ScheduleGroup":
+		id = name
+		set("arn", a.arn("scheduler", "schedule-group/"+name))
+		set("state", "ACTIVE")
+	case "aws:scheduler/schedule:Schedule":
+		// The provider's id is "<group>/<name>"; the group defaults to "default".
+		group := a.str("groupName")
+		if group == "" {
+			group = "default"
+			set("groupName", group)
+		}
+		id = group + "/" + name
+		set("arn", a.arn("scheduler", "schedule/"+group+"/"+name))
 	case "aws:sns/topic:Topic":
 		id = a.arn("sns", name)
 		set("arn", id)

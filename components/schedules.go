@@ -1,0 +1,316 @@
+package components
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/scheduler"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// ScheduledCommand is one command a ScheduledCommands component runs on a
+// schedule, as a one-off task of the service's task definition.
+type ScheduledCommand struct {
+	// Name names the schedule: 1 to 40 lowercase letters, digits and
+	// hyphens, unique in the component. The run's ECS task carries the group
+	// "schedule:<Name>" (ScheduleGroupPrefix). Required.
+	Name string `pulumi:"name"`
+	// Schedule is an EventBridge Scheduler expression: "cron(minutes hours
+	// day-of-month month day-of-week year)" (six fields; one of the two day
+	// fields is "?"), "rate(value unit)" ("rate(1 day)", "rate(15
+	// minutes)") or, for one run, "at(yyyy-mm-ddThh:mm:ss)". Required.
+	Schedule string `pulumi:"schedule"`
+	// Command replaces the web container's command for the run, such as
+	// ["python", "manage.py", "clearsessions"]. It runs with the app's task
+	// role and environment, not the migration role. Required.
+	Command []string `pulumi:"command"`
+	// Timezone is the IANA time zone cron and at expressions are read in,
+	// such as "Europe/Paris". Default "UTC". A cron schedule in a zone with
+	// daylight saving time skips or repeats runs in the changed hour.
+	Timezone string `pulumi:"timezone,optional"`
+}
+
+// ScheduledCommandsArgs configure a ScheduledCommands component.
+type ScheduledCommandsArgs struct {
+	// Service is the DjangoService whose task definition, cluster, subnets,
+	// security group and roles the runs use. Required. Go only: a component
+	// cannot cross languages.
+	Service *DjangoService
+	// Commands are the scheduled commands; at least one.
+	Commands []ScheduledCommand `pulumi:"commands"`
+	// Tags are added to the schedule group and the role.
+	Tags map[string]string `pulumi:"tags,optional"`
+}
+
+// ScheduleGroupPrefix starts the ECS task group of every scheduled run:
+// the task of the schedule "clearsessions" is in the group
+// "schedule:clearsessions", which `aws ecs describe-tasks` and the console
+// show. (Its container's logs are in the service's log group, one stream
+// per task: awslogs names it "web/web/<task id>".)
+const ScheduleGroupPrefix = "schedule:"
+
+// Scheduler retry settings: a RunTask call that fails (throttled, no
+// Fargate capacity) is retried up to scheduleRetries times within
+// scheduleMaxAge seconds; a run an hour late is dropped rather than run
+// out of time. EventBridge Scheduler's defaults are 185 retries over 24
+// hours (Scheduler API reference, RetryPolicy). A task that starts and
+// fails is not retried: that is the command's own exit code.
+const (
+	scheduleRetries = 3
+	scheduleMaxAge  = 3600
+)
+
+// maxOverrides is the most characters RunTask accepts for its overrides,
+// JSON included (ECS API reference, RunTask overrides).
+const maxOverrides = 8192
+
+// ScheduledCommands runs commands of a DjangoService on schedules with
+// EventBridge Scheduler: one schedule group, one execution role that may
+// run only the service's task definition family in its cluster and pass
+// only the service's two task roles, and one schedule per command. Each
+// run is a one-off Fargate task in the service's private subnets with its
+// security group and no public IP; its command replaces the web
+// container's. Cost: EventBridge Scheduler's free tier is 14 million
+// invocations a month; each run is billed as a Fargate task of the
+// service's size for as long as it runs (one minute at least).
+type ScheduledCommands struct {
+	pulumi.ResourceState
+
+	// ScheduleGroupName is the schedule group holding every schedule.
+	ScheduleGroupName pulumi.StringOutput `pulumi:"scheduleGroupName"`
+	// RoleArn is the role EventBridge Scheduler runs the tasks with.
+	RoleArn pulumi.StringOutput `pulumi:"roleArn"`
+
+	// Group is the schedule group.
+	Group *scheduler.ScheduleGroup
+	// Role is the schedules' execution role; RolePolicy its only policy.
+	Role       *iam.Role
+	RolePolicy *iam.RolePolicy
+	// Schedules maps a command's Name to its schedule.
+	Schedules map[string]*scheduler.Schedule
+}
+
+var scheduleNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+
+// Scheduler names: 1 to 64 of [0-9a-zA-Z-_.] for schedules and schedule
+// groups (Scheduler API reference, CreateSchedule Name and GroupName);
+// Pulumi's auto-name adds "-" and 7 random characters.
+const (
+	maxSchedulerName = 64
+	autoNameSuffix   = 8
+	maxCommandName   = 40
+)
+
+// Validate checks the commands as NewScheduledCommands would, without a
+// name: the names, expressions, time zones and commands.
+func (a ScheduledCommandsArgs) Validate() error { return a.ValidateNamed("") }
+
+// ValidateNamed is Validate for an instance named name: it also checks the
+// AWS names derived from name and each command's Name.
+func (a ScheduledCommandsArgs) ValidateNamed(name string) error {
+	_, err := a.defaults(name, false)
+	return err
+}
+
+// defaults validates args and returns a copy with the defaults filled in.
+// service says whether a missing Service is an error.
+func (a ScheduledCommandsArgs) defaults(name string, service bool) (ScheduledCommandsArgs, error) {
+	const c = "ScheduledCommands"
+	fail := func(field, format string, v ...any) (ScheduledCommandsArgs, error) {
+		return a, argError(c, name, field, format, v...)
+	}
+	if service && a.Service == nil {
+		return fail("service", "is required")
+	}
+	if len(a.Commands) == 0 {
+		return fail("commands", "is empty: give at least one command, or do not create the component")
+	}
+	if name != "" {
+		if n := len(child(name, "schedules")) + autoNameSuffix; n > maxSchedulerName {
+			return fail("name", "%q makes the schedule group name %d characters with Pulumi's suffix; EventBridge Scheduler allows %d", name, n, maxSchedulerName)
+		}
+	}
+	out := a
+	out.Commands = slices.Clone(a.Commands)
+	seen := map[string]int{}
+	for i, cmd := range out.Commands {
+		field := fmt.Sprintf("commands[%d]", i)
+		if !scheduleNameRE.MatchString(cmd.Name) || len(cmd.Name) > maxCommandName {
+			return fail(field+".name", "%q must be 1 to %d lowercase letters, digits and hyphens, not starting or ending with a hyphen", cmd.Name, maxCommandName)
+		}
+		if j, dup := seen[cmd.Name]; dup {
+			return fail(field+".name", "%q is also the name of commands[%d]; each schedule needs its own", cmd.Name, j)
+		}
+		seen[cmd.Name] = i
+		if name != "" {
+			if n := len(child(name, "schedule-"+cmd.Name)) + autoNameSuffix; n > maxSchedulerName {
+				return fail(field+".name", "%q makes the schedule name %d characters with Pulumi's suffix; EventBridge Scheduler allows %d", cmd.Name, n, maxSchedulerName)
+			}
+		}
+		if err := ValidateScheduleExpression(cmd.Schedule); err != nil {
+			return fail(field+".schedule", "%v", err)
+		}
+		if cmd.Timezone == "" {
+			out.Commands[i].Timezone = "UTC"
+		} else if err := validateTimezone(cmd.Timezone); err != nil {
+			return fail(field+".timezone", "%v", err)
+		}
+		if len(cmd.Command) == 0 || slices.ContainsFunc(cmd.Command, func(s string) bool { return strings.TrimSpace(s) == "" }) {
+			return fail(field+".command", "%q is empty or holds an empty argument; give the program and its arguments, such as [\"python\", \"manage.py\", \"clearsessions\"]", cmd.Command)
+		}
+		if n := len(commandOverrides(cmd.Command)); n > maxOverrides {
+			return fail(field+".command", "is %d characters as RunTask overrides; ECS accepts at most %d", n, maxOverrides)
+		}
+	}
+	return out, nil
+}
+
+// commandOverrides is the schedule target's Input: the RunTask overrides
+// that replace the web container's command. For an ECS target the input is
+// the task's overrides, {"containerOverrides": [...]} (the form EventBridge
+// rules take; aws/aws-cdk#34129 and cn-terraform/terraform-aws-ecs-fargate-
+// scheduled-task#34 show it for schedules; the Terraform provider has no
+// typed field for it, hashicorp/terraform-provider-aws#34057).
+func commandOverrides(command []string) string {
+	b, err := json.Marshal(map[string]any{"containerOverrides": []any{
+		map[string]any{"name": ContainerName, "command": command},
+	}})
+	if err != nil {
+		panic(err) // strings only
+	}
+	return string(b)
+}
+
+// NewScheduledCommands creates the schedules of args.Commands for
+// args.Service. Bad arguments are refused, naming the field, before
+// anything is registered.
+func NewScheduledCommands(ctx *pulumi.Context, name string, args *ScheduledCommandsArgs, opts ...pulumi.ResourceOption) (*ScheduledCommands, error) {
+	if args == nil {
+		args = &ScheduledCommandsArgs{}
+	}
+	a, err := args.defaults(name, true)
+	if err != nil {
+		return nil, err
+	}
+	svc := a.Service
+	if svc.Service == nil || svc.TaskDefinition == nil || svc.ExecutionRole == nil || svc.TaskRole == nil {
+		return nil, argError("ScheduledCommands", name, "service", "is not a DjangoService made by NewDjangoService (its service, task definition or roles are missing)")
+	}
+	s := &ScheduledCommands{Schedules: map[string]*scheduler.Schedule{}}
+	if err := ctx.RegisterComponentResource(typePrefix+"ScheduledCommands", name, s, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(s)
+	tags := pulumi.ToStringMap(a.Tags)
+	s.Group, err = scheduler.NewScheduleGroup(ctx, child(name, "schedules"), &scheduler.ScheduleGroupArgs{Tags: tags}, parent)
+	if err != nil {
+		return nil, err
+	}
+	// The trust policy: EventBridge Scheduler, for this account's schedule
+	// group only. AWS asks for aws:SourceArn to name the schedule group, not
+	// a schedule (Scheduler user guide, "Confused deputy prevention").
+	trust := s.Group.Arn.ApplyT(func(group string) string {
+		return assumeRolePolicy("scheduler.amazonaws.com", arnAccount(group), group)
+	}).(pulumi.StringOutput)
+	s.Role, err = iam.NewRole(ctx, child(name, "scheduler-role"), &iam.RoleArgs{
+		AssumeRolePolicy: trust,
+		Description:      pulumi.Sprintf("EventBridge Scheduler: run the scheduled commands of %s", name),
+		Tags:             tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	cluster := svc.Service.Cluster
+	s.RolePolicy, err = iam.NewRolePolicy(ctx, child(name, "scheduler-policy"), &iam.RolePolicyArgs{
+		Role: s.Role.Name,
+		Policy: policyOutput(func(v []string) PolicyDocument {
+			return SchedulerPolicy(v[0], v[1], v[2], v[3])
+		}, svc.TaskDefinition.ArnWithoutRevision, cluster, svc.ExecutionRole.Arn, svc.TaskRole.Arn),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	network := &scheduler.ScheduleTargetEcsParametersNetworkConfigurationArgs{
+		Subnets:        svc.Service.NetworkConfiguration.Subnets(),
+		SecurityGroups: pulumi.StringArray{svc.TaskSecurityGroupID},
+		AssignPublicIp: pulumi.Bool(false),
+	}
+	for _, cmd := range a.Commands {
+		sch, err := scheduler.NewSchedule(ctx, child(name, "schedule-"+cmd.Name), &scheduler.ScheduleArgs{
+			Description:                pulumi.Sprintf("%s of %s: %s", cmd.Name, name, strings.Join(cmd.Command, " ")),
+			GroupName:                  s.Group.Name,
+			ScheduleExpression:         pulumi.String(cmd.Schedule),
+			ScheduleExpressionTimezone: pulumi.String(cmd.Timezone),
+			FlexibleTimeWindow:         scheduler.ScheduleFlexibleTimeWindowArgs{Mode: pulumi.String("OFF")},
+			Target: scheduler.ScheduleTargetArgs{
+				// The templated ECS target: Arn is the cluster, and the
+				// role runs RunTask (Scheduler API reference, EcsParameters).
+				Arn:     cluster,
+				RoleArn: s.Role.Arn,
+				Input:   pulumi.String(commandOverrides(cmd.Command)),
+				EcsParameters: scheduler.ScheduleTargetEcsParametersArgs{
+					TaskDefinitionArn:    svc.TaskDefinition.Arn,
+					LaunchType:           pulumi.String("FARGATE"),
+					TaskCount:            pulumi.Int(1),
+					Group:                pulumi.String(ScheduleGroupPrefix + cmd.Name),
+					NetworkConfiguration: network,
+				},
+				RetryPolicy: scheduler.ScheduleTargetRetryPolicyArgs{
+					MaximumRetryAttempts:     pulumi.Int(scheduleRetries),
+					MaximumEventAgeInSeconds: pulumi.Int(scheduleMaxAge),
+				},
+			},
+			// A schedule that fires before the role's policy exists fails
+			// its RunTask.
+		}, parent, pulumi.DependsOn([]pulumi.Resource{s.RolePolicy}))
+		if err != nil {
+			return nil, err
+		}
+		s.Schedules[cmd.Name] = sch
+	}
+	s.ScheduleGroupName, s.RoleArn = s.Group.Name, s.Role.Arn
+	return s, ctx.RegisterResourceOutputs(s, pulumi.Map{
+		"scheduleGroupName": s.ScheduleGroupName,
+		"roleArn":           s.RoleArn,
+	})
+}
+
+// SchedulerPolicy is the schedules' execution role policy: ecs:RunTask on
+// any revision of the task definition's family, in the cluster only
+// (ecs:cluster), and iam:PassRole on the task's execution and task roles,
+// to ECS tasks only (iam:PassedToService). Nothing else: no ecs:TagResource,
+// since the runs carry no tags. AWS's managed policy for this
+// (AmazonEC2ContainerServiceEventsRole) allows RunTask and PassRole on "*"
+// (ECS developer guide, "Amazon ECS EventBridge IAM Role"); the family's
+// ARN keeps a run working while a deploy moves the schedule to a new
+// revision.
+//
+// familyArn is the task definition's ARN without its revision
+// (TaskDefinition.ArnWithoutRevision).
+func SchedulerPolicy(familyArn, clusterArn, executionRoleArn, taskRoleArn string) PolicyDocument {
+	return PolicyDocument{Version: policyVersion, Statement: []Statement{
+		{
+			Sid: "RunTheServiceTask", Effect: "Allow", Action: []string{"ecs:RunTask"},
+			Resource:  []string{familyArn + ":*"},
+			Condition: map[string]map[string]any{"ArnEquals": {"ecs:cluster": clusterArn}},
+		},
+		{
+			Sid: "PassTheTaskRoles", Effect: "Allow", Action: []string{"iam:PassRole"},
+			Resource:  []string{executionRoleArn, taskRoleArn},
+			Condition: map[string]map[string]any{"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+		},
+	}}
+}
+
+// arnAccount returns the account field of an ARN, "" when it has none.
+func arnAccount(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[4]
+}
