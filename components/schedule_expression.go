@@ -191,8 +191,9 @@ func (c cronField) value(s string) (int, error) {
 	return n, nil
 }
 
-// validateTimezone checks an IANA time zone name.
-func validateTimezone(tz string) error {
+// ValidateTimezone checks an IANA time zone name, as ScheduledCommand.Timezone
+// takes it.
+func ValidateTimezone(tz string) error {
 	if tz == "Local" {
 		return fmt.Errorf("%q is not an IANA time zone name; use a name such as \"Europe/Paris\" or \"UTC\"", tz)
 	}

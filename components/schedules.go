@@ -156,7 +156,7 @@ func (a ScheduledCommandsArgs) defaults(name string, service bool) (ScheduledCom
 		}
 		if cmd.Timezone == "" {
 			out.Commands[i].Timezone = "UTC"
-		} else if err := validateTimezone(cmd.Timezone); err != nil {
+		} else if err := ValidateTimezone(cmd.Timezone); err != nil {
 			return fail(field+".timezone", "%v", err)
 		}
 		if len(cmd.Command) == 0 || slices.ContainsFunc(cmd.Command, func(s string) bool { return strings.TrimSpace(s) == "" }) {

@@ -41,6 +41,12 @@ type Config struct {
 	Service  components.DjangoServiceArgs
 	Alerts   components.AlertsArgs
 
+	// Schedules are the schedules key's entries, "NAME EXPRESSION
+	// COMMAND...", and ScheduleTimezone the time zone they are read in;
+	// ScheduledCommands parses them.
+	Schedules        []string
+	ScheduleTimezone string
+
 	root string // the project directory
 }
 
@@ -235,6 +241,13 @@ func (c *Config) checkName(name string) error {
 			return fmt.Errorf("project name %q (the name in Pulumi.yaml, which names every component) is not allowed: %w", name, err)
 		}
 	}
+	if err := c.checkSchedules(name); err != nil {
+		var fe *components.FieldError
+		if errors.As(err, &fe) {
+			return fmt.Errorf("project name %q (the name in Pulumi.yaml, which names every component) is not allowed: %w", name, err)
+		}
+		return err
+	}
 	return nil
 }
 
@@ -264,7 +277,7 @@ func (c *Config) validate(keys []Key) error {
 			return c.keyOf(keys, err)
 		}
 	}
-	return nil
+	return c.checkSchedules("")
 }
 
 // keyOf turns a component's *FieldError into an error naming the key that

@@ -207,6 +207,14 @@ func keyTable() []Key {
 		boolKey("migrations", "Run `manage.py migrate` on every new image before the service rolls to it; a failure stops the deploy.",
 			same(true),
 			optional(service(func(a *components.DjangoServiceArgs) **bool { return &a.Migrations }))),
+
+		// Scheduled commands.
+		listKey("schedules", "Commands run on a schedule as one-off tasks of the service's task definition (EventBridge Scheduler), each entry \"NAME EXPRESSION COMMAND...\": e.g. \"clearsessions cron(0 3 * * ? *) python manage.py clearsessions\". EXPRESSION is cron(min hour day-of-month month day-of-week year), rate(value unit) or at(yyyy-mm-ddThh:mm:ss); a JSON array for COMMAND keeps arguments with spaces. Each run's task is in the group schedule:NAME. Empty: none.",
+			same([]string{}),
+			stack(func(c *Config) *[]string { return &c.Schedules })),
+		stringKey("scheduleTimezone", "IANA time zone the schedules' cron and at expressions are read in, e.g. Europe/Paris.",
+			same("UTC"), anyString(),
+			stack(func(c *Config) *string { return &c.ScheduleTimezone })),
 	}
 }
 
