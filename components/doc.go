@@ -12,6 +12,8 @@
 //     (static files are served from the image by WhiteNoise).
 //   - DjangoService: the Fargate service behind an Application Load
 //     Balancer, with autoscaling, secrets and migrations.
+//   - ScheduledCommands: commands of a DjangoService run on EventBridge
+//     Scheduler schedules, as one-off tasks of its task definition.
 //
 // Every constructor has the form NewX(ctx, name, *XArgs, ...opts): it
 // validates and defaults its arguments before it registers anything, so a bad
