@@ -48,10 +48,10 @@ func judgeSubnets(j *judge, tiers map[string]string, v value, what string) []str
 	return ids
 }
 
-// checkTaskNetwork (ECS-1) wants services without public IPs, in private subnets.
+// checkTaskNetwork (ECS-1) wants the services' and the scheduled tasks without public IPs, in private subnets.
 func checkTaskNetwork(d *Document, _ string) []Finding {
 	tiers := d.subnetTiers()
-	return each(d, "ECS service", []string{tService}, func(svc *Resource) []Finding {
+	out := each(d, "ECS service", []string{tService}, func(svc *Resource) []Finding {
 		j := newJudge(svc)
 		pub := svc.in("networkConfiguration.assignPublicIp")
 		if !j.unreadable(pub, "assignPublicIp") {
@@ -65,6 +65,25 @@ func checkTaskNetwork(d *Document, _ string) []Finding {
 		ids := judgeSubnets(j, tiers, svc.in("networkConfiguration.subnets"), "subnets")
 		return j.done("assignPublicIp false; subnets %s are private", strings.Join(ids, ", "))
 	})
+	// The tasks EventBridge Scheduler starts (scheduled commands) too.
+	for _, s := range d.ByType(tSchedule) {
+		net := "target.ecsParameters.networkConfiguration"
+		if s.in("target.ecsParameters").state == absent {
+			continue
+		}
+		j := newJudge(s)
+		if pub := s.in(net + ".assignPublicIp"); !j.unreadable(pub, "assignPublicIp") {
+			if b, _ := pub.boolean(); b {
+				j.fail("public-ip", "the scheduled task's assignPublicIp true")
+			}
+		}
+		if s.in(net).state == absent {
+			j.fail("no-network-configuration", "the scheduled task has no awsvpc network configuration")
+		}
+		ids := judgeSubnets(j, tiers, s.in(net+".subnets"), "subnets")
+		out = append(out, j.done("scheduled task: assignPublicIp false; subnets %s are private", strings.Join(ids, ", "))...)
+	}
+	return out
 }
 
 // containers parses a task definition's container definitions.

@@ -155,6 +155,11 @@ func init() {
 			rule("sg-worker", "Flower dashboard", 5555, map[string]any{"cidrIpv4": "0.0.0.0/0"}))), policy.Fail},
 		{"ECS-18", "a public IP", withWorker(in("worker", "networkConfiguration.assignPublicIp", true)), policy.Fail},
 
+		// ECS-1 covers the tasks a schedule starts.
+		{"ECS-1", "a scheduled task in private subnets without a public IP", withSchedule(), policy.Pass},
+		{"ECS-1", "a scheduled task with a public IP", withSchedule(in("schedule-nightly", "target.ecsParameters.networkConfiguration.assignPublicIp", true)), policy.Fail},
+		{"ECS-1", "a scheduled task in public subnets", withSchedule(in("schedule-nightly", "target.ecsParameters.networkConfiguration.subnets", []any{"subnet-pub1"})), policy.Fail},
+
 		// MON-1 in production: the rollback must name both alarms.
 		{"MON-1", "deployment alarms leave out the latency alarm", in("service", "alarms.alarmNames", []any{"http-5xx"}), policy.Fail},
 		{"MON-1", "alarms switched off in production", both(drop("http-5xx", "latency"), in("service", "alarms", map[string]any{"enable": false, "rollback": false, "alarmNames": []any{}})), policy.Fail},
