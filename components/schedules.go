@@ -58,7 +58,9 @@ const ScheduleGroupPrefix = "schedule:"
 // scheduleMaxAge seconds; a run an hour late is dropped rather than run
 // out of time. EventBridge Scheduler's defaults are 185 retries over 24
 // hours (Scheduler API reference, RetryPolicy). A task that starts and
-// fails is not retried: that is the command's own exit code.
+// fails is not retried: that is the command's own exit code. There is no
+// dead-letter queue, so a dropped run leaves no message, and no flexible
+// time window: a run starts within the minute its expression names.
 const (
 	scheduleRetries = 3
 	scheduleMaxAge  = 3600
