@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/scheduler"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -74,9 +76,12 @@ const maxOverrides = 8192
 // EventBridge Scheduler: one schedule group, one execution role that may
 // run only the service's task definition family in its cluster and pass
 // only the service's two task roles, and one schedule per command. Each
-// run is a one-off Fargate task in the service's private subnets with its
-// security group and no public IP; its command replaces the web
-// container's. Cost: EventBridge Scheduler's free tier is 14 million
+// run is a one-off Fargate task (on Fargate Spot when the service is) in
+// the service's private subnets with its security group and no public IP;
+// its command replaces the web container's. Each schedule calls RunTask
+// through the universal target (RunTaskTarget) with the whole request in
+// its Input, so the override is a RunTask parameter, not a convention of
+// the templated target. Cost: EventBridge Scheduler's free tier is 14 million
 // invocations a month; each run is billed as a Fargate task of the
 // service's size for as long as it runs (one minute at least).
 type ScheduledCommands struct {
@@ -171,20 +176,121 @@ func (a ScheduledCommandsArgs) defaults(name string, service bool) (ScheduledCom
 	return out, nil
 }
 
-// commandOverrides is the schedule target's Input: the RunTask overrides
-// that replace the web container's command. For an ECS target the input is
-// the task's overrides, {"containerOverrides": [...]} (the form EventBridge
-// rules take; aws/aws-cdk#34129 and cn-terraform/terraform-aws-ecs-fargate-
-// scheduled-task#34 show it for schedules; the Terraform provider has no
-// typed field for it, hashicorp/terraform-provider-aws#34057).
+// commandOverrides is the RunTask overrides that replace the web
+// container's command, as the universal target's Input carries them
+// (Overrides in runTaskInput). Its length is what ECS limits to
+// maxOverrides.
 func commandOverrides(command []string) string {
-	b, err := json.Marshal(map[string]any{"containerOverrides": []any{
-		map[string]any{"name": ContainerName, "command": command},
-	}})
+	return mustJSON(runTaskOverrides{ContainerOverrides: []containerOverride{{Name: ContainerName, Command: command}}})
+}
+
+// RunTaskTarget is the EventBridge Scheduler universal target that calls
+// ECS RunTask, without its partition: "arn:<partition>:" + RunTaskTarget.
+// ScheduledCommands uses it, not the templated ECS target (Target.Arn the
+// cluster, EcsParameters), because no AWS documentation says the templated
+// target applies a container override given in Input: the Scheduler API
+// reference documents Input for templated Lambda, Step Functions and
+// EventBridge targets only
+// (https://docs.aws.amazon.com/scheduler/latest/APIReference/API_Target.html),
+// and the Terraform provider has no overrides for it
+// (hashicorp/terraform-provider-aws#34057, which names the universal target
+// as the way to give them). A templated run that ignored the override would
+// start the web server instead of the command. A universal target's Input
+// is "the request parameters that EventBridge Scheduler sends to the target
+// API" (Scheduler user guide, "Using universal targets",
+// https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-universal.html):
+// here the whole RunTask request
+// (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html).
+const RunTaskTarget = "scheduler:::aws-sdk:ecs:runTask"
+
+// runTaskInput is the RunTask request a schedule's universal target sends.
+// Its field names are the AWS SDK's (PascalCase: Cluster, TaskDefinition),
+// not the camelCase of ECS's JSON wire protocol: AWS states no casing, the
+// user guide's Input is the SDK's request parameters, and public
+// configurations of this target use PascalCase (one reports CreateSchedule
+// refusing camelCase with "missing field TaskDefinition"). TestSchedulesKey
+// (tests/stack) pins the names.
+type runTaskInput struct {
+	Cluster                  string                 `json:"Cluster"`
+	TaskDefinition           string                 `json:"TaskDefinition"`
+	Count                    int                    `json:"Count"`
+	LaunchType               string                 `json:"LaunchType,omitempty"`
+	CapacityProviderStrategy []capacityProviderItem `json:"CapacityProviderStrategy,omitempty"`
+	PlatformVersion          string                 `json:"PlatformVersion"`
+	NetworkConfiguration     networkConfiguration   `json:"NetworkConfiguration"`
+	Group                    string                 `json:"Group"`
+	StartedBy                string                 `json:"StartedBy"`
+	Overrides                runTaskOverrides       `json:"Overrides"`
+}
+
+type capacityProviderItem struct {
+	CapacityProvider string `json:"CapacityProvider"`
+	Weight           int    `json:"Weight,omitempty"`
+	Base             int    `json:"Base,omitempty"`
+}
+
+type networkConfiguration struct {
+	AwsvpcConfiguration awsvpcConfiguration `json:"AwsvpcConfiguration"`
+}
+
+type awsvpcConfiguration struct {
+	Subnets        []string `json:"Subnets"`
+	SecurityGroups []string `json:"SecurityGroups"`
+	AssignPublicIp string   `json:"AssignPublicIp"`
+}
+
+type runTaskOverrides struct {
+	ContainerOverrides []containerOverride `json:"ContainerOverrides"`
+}
+
+type containerOverride struct {
+	Name    string   `json:"Name"`
+	Command []string `json:"Command"`
+}
+
+// StartedByScheduler is the startedBy of every scheduled run, which
+// `aws ecs list-tasks --started-by` filters on.
+const StartedByScheduler = "eventbridge-scheduler"
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
 	if err != nil {
-		panic(err) // strings only
+		panic(err) // strings and numbers only
 	}
 	return string(b)
+}
+
+// runTaskRequest builds the universal target's Input for command in the
+// service's cluster, task definition, subnets and security group, on the
+// service's capacity: its capacity provider strategy when it has one
+// (Fargate Spot), else its launch type.
+func runTaskRequest(cmd ScheduledCommand, cluster, taskDef string, subnets []string, sg string, launchType string, strategy []ecs.ServiceCapacityProviderStrategy) string {
+	in := runTaskInput{
+		Cluster: cluster, TaskDefinition: taskDef, Count: 1, PlatformVersion: "LATEST",
+		NetworkConfiguration: networkConfiguration{AwsvpcConfiguration: awsvpcConfiguration{
+			Subnets: subnets, SecurityGroups: []string{sg}, AssignPublicIp: "DISABLED",
+		}},
+		Group:     ScheduleGroupPrefix + cmd.Name,
+		StartedBy: StartedByScheduler,
+		Overrides: runTaskOverrides{ContainerOverrides: []containerOverride{{Name: ContainerName, Command: cmd.Command}}},
+	}
+	for _, s := range strategy {
+		item := capacityProviderItem{CapacityProvider: s.CapacityProvider}
+		if s.Weight != nil {
+			item.Weight = *s.Weight
+		}
+		if s.Base != nil {
+			item.Base = *s.Base
+		}
+		in.CapacityProviderStrategy = append(in.CapacityProviderStrategy, item)
+	}
+	if len(in.CapacityProviderStrategy) == 0 {
+		in.LaunchType = launchType
+		if in.LaunchType == "" {
+			in.LaunchType = "FARGATE"
+		}
+	}
+	return mustJSON(in)
 }
 
 // NewScheduledCommands creates the schedules of args.Commands for
@@ -236,12 +342,18 @@ func NewScheduledCommands(ctx *pulumi.Context, name string, args *ScheduledComma
 	if err != nil {
 		return nil, err
 	}
-	network := &scheduler.ScheduleTargetEcsParametersNetworkConfigurationArgs{
-		Subnets:        svc.Service.NetworkConfiguration.Subnets(),
-		SecurityGroups: pulumi.StringArray{svc.TaskSecurityGroupID},
-		AssignPublicIp: pulumi.Bool(false),
+	// The partition from an invoke, not from the cluster's ARN, so the
+	// target is known in a preview and the policy can tell what it calls.
+	part, err := aws.GetPartition(ctx, nil, parent)
+	if err != nil {
+		return nil, err
 	}
+	target := pulumi.String("arn:" + part.Partition + ":" + RunTaskTarget)
 	for _, cmd := range a.Commands {
+		input := pulumi.All(cluster, svc.TaskDefinition.Arn, svc.Service.NetworkConfiguration.Subnets(), svc.TaskSecurityGroupID,
+			svc.Service.LaunchType, svc.Service.CapacityProviderStrategies).ApplyT(func(v []any) string {
+			return runTaskRequest(cmd, v[0].(string), v[1].(string), v[2].([]string), v[3].(string), v[4].(string), v[5].([]ecs.ServiceCapacityProviderStrategy))
+		}).(pulumi.StringOutput)
 		sch, err := scheduler.NewSchedule(ctx, child(name, "schedule-"+cmd.Name), &scheduler.ScheduleArgs{
 			Description:                pulumi.Sprintf("%s of %s: %s", cmd.Name, name, strings.Join(cmd.Command, " ")),
 			GroupName:                  s.Group.Name,
@@ -249,18 +361,11 @@ func NewScheduledCommands(ctx *pulumi.Context, name string, args *ScheduledComma
 			ScheduleExpressionTimezone: pulumi.String(cmd.Timezone),
 			FlexibleTimeWindow:         scheduler.ScheduleFlexibleTimeWindowArgs{Mode: pulumi.String("OFF")},
 			Target: scheduler.ScheduleTargetArgs{
-				// The templated ECS target: Arn is the cluster, and the
-				// role runs RunTask (Scheduler API reference, EcsParameters).
-				Arn:     cluster,
+				// The universal target: Input is the whole RunTask
+				// request (RunTaskTarget says why not the templated one).
+				Arn:     target,
 				RoleArn: s.Role.Arn,
-				Input:   pulumi.String(commandOverrides(cmd.Command)),
-				EcsParameters: scheduler.ScheduleTargetEcsParametersArgs{
-					TaskDefinitionArn:    svc.TaskDefinition.Arn,
-					LaunchType:           pulumi.String("FARGATE"),
-					TaskCount:            pulumi.Int(1),
-					Group:                pulumi.String(ScheduleGroupPrefix + cmd.Name),
-					NetworkConfiguration: network,
-				},
+				Input:   input,
 				RetryPolicy: scheduler.ScheduleTargetRetryPolicyArgs{
 					MaximumRetryAttempts:     pulumi.Int(scheduleRetries),
 					MaximumEventAgeInSeconds: pulumi.Int(scheduleMaxAge),
@@ -287,7 +392,10 @@ func NewScheduledCommands(ctx *pulumi.Context, name string, args *ScheduledComma
 // to ECS tasks only (iam:PassedToService). Nothing else: no ecs:TagResource,
 // since the runs carry no tags. AWS's managed policy for this
 // (AmazonEC2ContainerServiceEventsRole) allows RunTask and PassRole on "*"
-// (ECS developer guide, "Amazon ECS EventBridge IAM Role"); the family's
+// (ECS developer guide, "Amazon ECS EventBridge IAM Role"); a universal
+// target's role needs the permissions of the API it calls, here RunTask and
+// the PassRole RunTask needs for the task's roles (Scheduler user guide,
+// "Using universal targets"); the family's
 // ARN keeps a run working while a deploy moves the schedule to a new
 // revision.
 //
