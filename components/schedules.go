@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/scheduler"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -262,9 +261,9 @@ func mustJSON(v any) string {
 
 // runTaskRequest builds the universal target's Input for command in the
 // service's cluster, task definition, subnets and security group, on the
-// service's capacity: its capacity provider strategy when it has one
-// (Fargate Spot), else its launch type.
-func runTaskRequest(cmd ScheduledCommand, cluster, taskDef string, subnets []string, sg string, launchType string, strategy []ecs.ServiceCapacityProviderStrategy) string {
+// service's capacity: Fargate Spot (the capacity provider strategy the
+// service has with DjangoServiceArgs.Spot) or the FARGATE launch type.
+func runTaskRequest(cmd ScheduledCommand, cluster, taskDef string, subnets []string, sg string, spot bool) string {
 	in := runTaskInput{
 		Cluster: cluster, TaskDefinition: taskDef, Count: 1, PlatformVersion: "LATEST",
 		NetworkConfiguration: networkConfiguration{AwsvpcConfiguration: awsvpcConfiguration{
@@ -274,21 +273,10 @@ func runTaskRequest(cmd ScheduledCommand, cluster, taskDef string, subnets []str
 		StartedBy: StartedByScheduler,
 		Overrides: runTaskOverrides{ContainerOverrides: []containerOverride{{Name: ContainerName, Command: cmd.Command}}},
 	}
-	for _, s := range strategy {
-		item := capacityProviderItem{CapacityProvider: s.CapacityProvider}
-		if s.Weight != nil {
-			item.Weight = *s.Weight
-		}
-		if s.Base != nil {
-			item.Base = *s.Base
-		}
-		in.CapacityProviderStrategy = append(in.CapacityProviderStrategy, item)
-	}
-	if len(in.CapacityProviderStrategy) == 0 {
-		in.LaunchType = launchType
-		if in.LaunchType == "" {
-			in.LaunchType = "FARGATE"
-		}
+	if spot {
+		in.CapacityProviderStrategy = []capacityProviderItem{{CapacityProvider: "FARGATE_SPOT", Weight: 1}}
+	} else {
+		in.LaunchType = "FARGATE"
 	}
 	return mustJSON(in)
 }
@@ -350,9 +338,8 @@ func NewScheduledCommands(ctx *pulumi.Context, name string, args *ScheduledComma
 	}
 	target := pulumi.String("arn:" + part.Partition + ":" + RunTaskTarget)
 	for _, cmd := range a.Commands {
-		input := pulumi.All(cluster, svc.TaskDefinition.Arn, svc.Service.NetworkConfiguration.Subnets(), svc.TaskSecurityGroupID,
-			svc.Service.LaunchType, svc.Service.CapacityProviderStrategies).ApplyT(func(v []any) string {
-			return runTaskRequest(cmd, v[0].(string), v[1].(string), v[2].([]string), v[3].(string), v[4].(string), v[5].([]ecs.ServiceCapacityProviderStrategy))
+		input := pulumi.All(cluster, svc.TaskDefinition.Arn, svc.Service.NetworkConfiguration.Subnets(), svc.TaskSecurityGroupID).ApplyT(func(v []any) string {
+			return runTaskRequest(cmd, v[0].(string), v[1].(string), v[2].([]string), v[3].(string), svc.Spot)
 		}).(pulumi.StringOutput)
 		sch, err := scheduler.NewSchedule(ctx, child(name, "schedule-"+cmd.Name), &scheduler.ScheduleArgs{
 			Description:                pulumi.Sprintf("%s of %s: %s", cmd.Name, name, strings.Join(cmd.Command, " ")),

@@ -65,23 +65,27 @@ func checkTaskNetwork(d *Document, _ string) []Finding {
 		ids := judgeSubnets(j, tiers, svc.in("networkConfiguration.subnets"), "subnets")
 		return j.done("assignPublicIp false; subnets %s are private", strings.Join(ids, ", "))
 	})
-	// The tasks EventBridge Scheduler starts (scheduled commands) too.
+	// The tasks EventBridge Scheduler starts (scheduled commands) too, from
+	// the templated target's EcsParameters or the universal target's RunTask
+	// request (its Input).
 	for _, s := range d.ByType(tSchedule) {
-		net := "target.ecsParameters.networkConfiguration"
-		if s.in("target.ecsParameters").state == absent {
+		task, action, ok := scheduledRunTask(s)
+		if !ok || action != "runTask" {
 			continue
 		}
 		j := newJudge(s)
-		if pub := s.in(net + ".assignPublicIp"); !j.unreadable(pub, "assignPublicIp") {
-			if b, _ := pub.boolean(); b {
-				j.fail("public-ip", "the scheduled task's assignPublicIp true")
-			}
+		if task.universal && j.unreadable(task.input, "target.input") {
+			out = append(out, j.done("")...)
+			continue
 		}
-		if s.in(net).state == absent {
+		if !j.unreadable(task.publicIP, "the scheduled task's public IP setting") && task.hasPublicIP() {
+			j.fail("public-ip", "the scheduled task gets a public IP (%v)", task.publicIP.v)
+		}
+		if task.network.state == absent {
 			j.fail("no-network-configuration", "the scheduled task has no awsvpc network configuration")
 		}
-		ids := judgeSubnets(j, tiers, s.in(net+".subnets"), "subnets")
-		out = append(out, j.done("scheduled task: assignPublicIp false; subnets %s are private", strings.Join(ids, ", "))...)
+		ids := judgeSubnets(j, tiers, task.subnets, "subnets")
+		out = append(out, j.done("scheduled task: no public IP; subnets %s are private", strings.Join(ids, ", "))...)
 	}
 	return out
 }

@@ -4,6 +4,7 @@ package policy
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -39,15 +40,81 @@ func withoutRevision(arn string) string {
 	return arn
 }
 
-// checkSchedulerRole (SCH-1) wants each schedule's role trusted by EventBridge Scheduler of this account only, and allowed only to run the schedule's task definition family in its cluster and to pass that task definition's two roles to ECS tasks.
+// scheduledTask is what a schedule's target runs as ECS RunTask, read from
+// either form: the templated target (Arn the cluster, EcsParameters) or the
+// universal target arn:<partition>:scheduler:::aws-sdk:ecs:runTask, whose
+// Input is the whole RunTask request with the AWS SDK's PascalCase names
+// (Scheduler user guide, "Using universal targets",
+// https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-universal.html).
+type scheduledTask struct {
+	universal bool
+	// input is the universal target's Input; an unreadable one leaves
+	// everything below unread.
+	input            value
+	cluster, taskDef value
+	// network is the awsvpc configuration; subnets and publicIP are in it
+	// (publicIP a bool in EcsParameters, "ENABLED"/"DISABLED" in RunTask).
+	network, subnets, publicIP value
+}
+
+var universalECS = regexp.MustCompile(`^arn:[a-z-]+:scheduler:::aws-sdk:ecs:(\w+)$`)
+
+// scheduledRunTask reads what s runs. ok is false when s runs no ECS task;
+// action is the ECS API a universal target calls ("runTask" for a task).
+func scheduledRunTask(s *Resource) (t scheduledTask, action string, ok bool) {
+	if s.in("target.ecsParameters").state != absent {
+		net := "target.ecsParameters.networkConfiguration"
+		return scheduledTask{cluster: s.in("target.arn"), taskDef: s.in("target.ecsParameters.taskDefinitionArn"),
+			network: s.in(net), subnets: s.in(net + ".subnets"), publicIP: s.in(net + ".assignPublicIp")}, "runTask", true
+	}
+	arn, _ := s.in("target.arn").str()
+	m := universalECS.FindStringSubmatch(arn)
+	if m == nil {
+		return t, "", false
+	}
+	doc, v := jsonDoc(s.in("target.input"))
+	net := "NetworkConfiguration.AwsvpcConfiguration"
+	return scheduledTask{universal: true, input: v, cluster: get(doc, "Cluster"), taskDef: get(doc, "TaskDefinition"),
+		network: get(doc, net), subnets: get(doc, net+".Subnets"), publicIP: get(doc, net+".AssignPublicIp")}, m[1], true
+}
+
+// hasPublicIP reports whether the task gets a public IP.
+func (t scheduledTask) hasPublicIP() bool {
+	if t.universal {
+		s, _ := t.publicIP.str()
+		return strings.EqualFold(s, "ENABLED")
+	}
+	b, _ := t.publicIP.boolean()
+	return b
+}
+
+// checkSchedulerRole (SCH-1) wants each schedule's role trusted by EventBridge Scheduler of this account only, and allowed only to run the schedule's task definition family in its cluster and to pass that task definition's two roles to ECS tasks; the task and cluster a schedule runs (a universal target's RunTask Input, or EcsParameters) must be the stack's.
 func checkSchedulerRole(d *Document, _ string) []Finding {
 	return each(d, "EventBridge Scheduler schedule", []string{tSchedule}, func(s *Resource) []Finding {
 		j := newJudge(s)
-		roleArn, cluster, tdArn := s.in("target.roleArn"), s.in("target.arn"), s.in("target.ecsParameters.taskDefinitionArn")
-		if tdArn.state == absent {
+		task, action, applies := scheduledRunTask(s)
+		if !applies {
 			return notApplicable("%s targets no ECS task", s.Name())
 		}
-		if j.unreadable(roleArn, "target.roleArn") || j.unreadable(cluster, "target.arn") || j.unreadable(tdArn, "target.ecsParameters.taskDefinitionArn") {
+		if action != "runTask" {
+			j.fail("scheduler-target", "calls ecs:%s through a universal target; a scheduled command calls only ecs:runTask", action)
+			return j.done("")
+		}
+		roleArn, cluster, tdArn := s.in("target.roleArn"), task.cluster, task.taskDef
+		if task.universal {
+			if j.unreadable(task.input, "target.input") {
+				return j.done("")
+			}
+			for k, v := range map[string]value{"Cluster": cluster, "TaskDefinition": tdArn} {
+				if v.state == absent {
+					j.fail("scheduler-input", "the universal target's input (the RunTask request) has no %s; its parameters are the SDK's, PascalCase", k)
+				}
+			}
+			if len(j.out) > 0 {
+				return j.done("")
+			}
+		}
+		if j.unreadable(roleArn, "target.roleArn") || j.unreadable(cluster, "cluster") || j.unreadable(tdArn, "task definition") {
 			return j.done("")
 		}
 		roles, _ := d.link(s, "target", roleArn, tRole)
@@ -60,9 +127,15 @@ func checkSchedulerRole(d *Document, _ string) []Finding {
 		judgeSchedulerTrust(j, role)
 		clusterArn, _ := cluster.str()
 		td, _ := tdArn.str()
+		if !d.isStackCluster(s, cluster) {
+			j.fail("foreign-cluster", "runs its task in %s, not a cluster of the stack's services", clusterArn)
+		}
 		// The roles the task definition names: the only ones RunTask passes.
 		var taskRoles []string
-		if tds, _ := d.link(s, "target", tdArn, tTaskDef); len(tds) > 0 {
+		tds, _ := d.link(s, "target", tdArn, tTaskDef)
+		if len(tds) == 0 {
+			j.fail("foreign-task", "runs %s, not a task definition of the stack", td)
+		} else {
 			for _, k := range []string{"executionRoleArn", "taskRoleArn"} {
 				v := tds[0].in(k)
 				if j.unreadable(v, k) {
@@ -88,6 +161,21 @@ func checkSchedulerRole(d *Document, _ string) []Finding {
 		}
 		return j.done("%s runs only %s:* in its cluster and passes only its task's roles", role.Name(), withoutRevision(td))
 	})
+}
+
+// isStackCluster reports whether v names a cluster of the stack or the
+// cluster an ECS service of the stack runs in (an existing cluster).
+func (d *Document) isStackCluster(s *Resource, v value) bool {
+	if cs, _ := d.link(s, "target", v, tCluster); len(cs) > 0 {
+		return true
+	}
+	arn, _ := v.str()
+	for _, svc := range d.ByType(tService) {
+		if c, _ := svc.in("cluster").str(); c != "" && c == arn {
+			return true
+		}
+	}
+	return false
 }
 
 // judgeSchedulerTrust wants the role trusted by scheduler.amazonaws.com

@@ -1,6 +1,7 @@
 package policy_test
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/djangofargate/djangofargate/policy"
@@ -48,16 +49,55 @@ func withSchedule(edits ...func(t *testing.T, d *doc)) func(t *testing.T, d *doc
 		d.add(tSchedule, "schedule-nightly", "schedules/nightly", map[string]any{
 			"groupName": "schedules", "scheduleExpression": "cron(0 3 * * ? *)",
 			"flexibleTimeWindow": map[string]any{"mode": "OFF"},
-			"target": map[string]any{"arn": clusterArn, "roleArn": schedRoleArn,
-				"input": `{"containerOverrides":[{"name":"web","command":["python","manage.py","clearsessions"]}]}`,
-				"ecsParameters": map[string]any{"taskDefinitionArn": tdArn, "launchType": "FARGATE", "taskCount": 1.0,
-					"group": "schedule:nightly", "networkConfiguration": map[string]any{"assignPublicIp": false,
-						"securityGroups": []any{"sg-task"}, "subnets": []any{"subnet-priv1", "subnet-priv2"}}}},
+			"target": map[string]any{"arn": "arn:aws:scheduler:::aws-sdk:ecs:runTask", "roleArn": schedRoleArn,
+				"input": mustJSON(t, runTaskInput())},
 		}, nil).dependsOn = []string{"sched-policy"}
 		for _, e := range edits {
 			e(t, d)
 		}
 	}
+}
+
+// runTaskInput is the universal target's Input as
+// components.ScheduledCommands writes it: the whole RunTask request, with
+// the SDK's PascalCase field names.
+func runTaskInput() map[string]any {
+	return map[string]any{"Cluster": clusterArn, "TaskDefinition": tdArn, "Count": 1.0, "LaunchType": "FARGATE",
+		"PlatformVersion": "LATEST", "Group": "schedule:nightly", "StartedBy": "eventbridge-scheduler",
+		"NetworkConfiguration": map[string]any{"AwsvpcConfiguration": map[string]any{"AssignPublicIp": "DISABLED",
+			"SecurityGroups": []any{"sg-task"}, "Subnets": []any{"subnet-priv1", "subnet-priv2"}}},
+		"Overrides": map[string]any{"ContainerOverrides": []any{map[string]any{"Name": "web", "Command": []any{"python", "manage.py", "clearsessions"}}}}}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// runTaskEdit sets path in the schedule's RunTask request (its Input).
+func runTaskEdit(path string, v any) func(t *testing.T, d *doc) {
+	return func(t *testing.T, d *doc) {
+		r := d.get(t, "schedule-nightly")
+		var in map[string]any
+		if err := json.Unmarshal([]byte(r.inputs["target"].(map[string]any)["input"].(string)), &in); err != nil {
+			t.Fatal(err)
+		}
+		set(in, path, v)
+		set(r.inputs, "target.input", mustJSON(t, in))
+	}
+}
+
+// templated turns the schedule into the templated ECS target: Arn the
+// cluster, EcsParameters, Input only the overrides.
+func templated(t *testing.T, d *doc) {
+	set(d.get(t, "schedule-nightly").inputs, "target", map[string]any{"arn": clusterArn, "roleArn": schedRoleArn,
+		"input": `{"containerOverrides":[{"name":"web","command":["python","manage.py","clearsessions"]}]}`,
+		"ecsParameters": map[string]any{"taskDefinitionArn": tdArn, "launchType": "FARGATE", "taskCount": 1.0,
+			"group": "schedule:nightly", "networkConfiguration": map[string]any{"assignPublicIp": false,
+				"securityGroups": []any{"sg-task"}, "subnets": []any{"subnet-priv1", "subnet-priv2"}}}})
 }
 
 // schedPolicy replaces the schedules' role policy with these statements.
@@ -140,6 +180,20 @@ func init() {
 			d.add(tAttachment, "sched-admin", "sched-admin", map[string]any{"role": "sched", "policyArn": "arn:aws:iam::aws:policy/AmazonECS_FullAccess"}, nil)
 		}), policy.Fail},
 		{"SCH-1", "a role outside the stack", withSchedule(in("schedule-nightly", "target.roleArn", acct+"role/someone-elses")), policy.Fail},
+		// What the universal target's Input (the RunTask request) runs is
+		// what the role must be scoped to.
+		{"SCH-1", "the input runs the task in another cluster", withSchedule(runTaskEdit("Cluster", "arn:aws:ecs:us-east-1:123456789012:cluster/other")), policy.Fail},
+		{"SCH-1", "the input runs another task family", withSchedule(runTaskEdit("TaskDefinition", "arn:aws:ecs:us-east-1:123456789012:task-definition/other:1")), policy.Fail},
+		{"SCH-1", "the input runs another family the role is scoped to", withSchedule(
+			runTaskEdit("TaskDefinition", "arn:aws:ecs:us-east-1:123456789012:task-definition/other:1"),
+			schedPolicy(map[string]any{"Effect": "Allow", "Action": []any{"ecs:RunTask"}, "Resource": []any{"arn:aws:ecs:us-east-1:123456789012:task-definition/other:*"},
+				"Condition": map[string]any{"ArnEquals": map[string]any{"ecs:cluster": clusterArn}}}, passRoles())), policy.Fail},
+		{"SCH-1", "the input in camelCase, which RunTask through the SDK does not read", withSchedule(in("schedule-nightly", "target.input",
+			`{"cluster":"`+clusterArn+`","taskDefinition":"`+tdArn+`"}`)), policy.Fail},
+		{"SCH-1", "the input unknown in the preview (high: fails closed)", withSchedule(in("schedule-nightly", "target.input", policy.Unknown)), policy.Fail},
+		{"SCH-1", "a universal target calling another ECS action", withSchedule(in("schedule-nightly", "target.arn", "arn:aws:scheduler:::aws-sdk:ecs:stopTask")), policy.Fail},
+		{"SCH-1", "the templated ECS target, scoped", withSchedule(templated), policy.Pass},
+		{"SCH-1", "the templated ECS target in another cluster", withSchedule(templated, in("schedule-nightly", "target.arn", "arn:aws:ecs:us-east-1:123456789012:cluster/other")), policy.Fail},
 
 		// ECS-18: a service without a load balancer (a worker) reaches no
 		// more than the web service and admits no inbound traffic.
@@ -157,8 +211,12 @@ func init() {
 
 		// ECS-1 covers the tasks a schedule starts.
 		{"ECS-1", "a scheduled task in private subnets without a public IP", withSchedule(), policy.Pass},
-		{"ECS-1", "a scheduled task with a public IP", withSchedule(in("schedule-nightly", "target.ecsParameters.networkConfiguration.assignPublicIp", true)), policy.Fail},
-		{"ECS-1", "a scheduled task in public subnets", withSchedule(in("schedule-nightly", "target.ecsParameters.networkConfiguration.subnets", []any{"subnet-pub1"})), policy.Fail},
+		{"ECS-1", "a scheduled task with a public IP", withSchedule(runTaskEdit("NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp", "ENABLED")), policy.Fail},
+		{"ECS-1", "a scheduled task in public subnets", withSchedule(runTaskEdit("NetworkConfiguration.AwsvpcConfiguration.Subnets", []any{"subnet-pub1"})), policy.Fail},
+		{"ECS-1", "a scheduled task with no network configuration", withSchedule(runTaskEdit("NetworkConfiguration", nil)), policy.Fail},
+		{"ECS-1", "a templated scheduled task in private subnets", withSchedule(templated), policy.Pass},
+		{"ECS-1", "a templated scheduled task with a public IP", withSchedule(templated, in("schedule-nightly", "target.ecsParameters.networkConfiguration.assignPublicIp", true)), policy.Fail},
+		{"ECS-1", "a templated scheduled task in public subnets", withSchedule(templated, in("schedule-nightly", "target.ecsParameters.networkConfiguration.subnets", []any{"subnet-pub1"})), policy.Fail},
 
 		// MON-1 in production: the rollback must name both alarms.
 		{"MON-1", "deployment alarms leave out the latency alarm", in("service", "alarms.alarmNames", []any{"http-5xx"}), policy.Fail},
