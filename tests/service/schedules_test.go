@@ -27,10 +27,59 @@ func runSchedules(t *testing.T, cmds []components.ScheduledCommand) (*offline.Re
 	})
 }
 
-// TestScheduledCommandRunsTheServiceTask checks that a schedule runs one
-// Fargate task of the service's own task definition, in its cluster,
-// subnets and security group with no public IP, with the command replacing
-// the web container's and the task group naming the schedule.
+// runTaskRequest is the RunTask request of a schedule's universal target,
+// with the AWS SDK's PascalCase names. The Scheduler user guide says a
+// universal target's Input is the target API's request parameters
+// (https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-universal.html);
+// RunTask's are in
+// https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html.
+// No AWS page says the templated ECS target applies an Input container
+// override (https://docs.aws.amazon.com/scheduler/latest/APIReference/API_Target.html
+// documents Input for templated Lambda, Step Functions and EventBridge
+// targets), hence the universal target. Decoding refuses unknown fields, so
+// a camelCase name fails.
+type runTaskRequest struct {
+	Cluster                  string
+	TaskDefinition           string
+	Count                    int
+	LaunchType               string
+	CapacityProviderStrategy []struct {
+		CapacityProvider string
+		Weight           int
+	}
+	PlatformVersion      string
+	NetworkConfiguration struct {
+		AwsvpcConfiguration struct {
+			Subnets        []string
+			SecurityGroups []string
+			AssignPublicIp string
+		}
+	}
+	Group, StartedBy string
+	Overrides        struct {
+		ContainerOverrides []struct {
+			Name    string
+			Command []string
+		}
+	}
+}
+
+func decodeRunTask(t *testing.T, s *offline.Resource) runTaskRequest {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(s.InputString("target.input")))
+	dec.DisallowUnknownFields()
+	var rt runTaskRequest
+	if err := dec.Decode(&rt); err != nil {
+		t.Fatalf("%s: target.input %q: %v", s.Name, s.InputString("target.input"), err)
+	}
+	return rt
+}
+
+// TestScheduledCommandRunsTheServiceTask checks that a schedule calls
+// RunTask through the universal target for one Fargate task of the
+// service's own task definition, in its cluster, subnets and security
+// group with no public IP, with the command replacing the web container's
+// and the task group naming the schedule.
 func TestScheduledCommandRunsTheServiceTask(t *testing.T) {
 	res, err := runSchedules(t, []components.ScheduledCommand{
 		{Name: "clearsessions", Schedule: "cron(0 3 * * ? *)", Command: []string{"python", "manage.py", "clearsessions"}},
@@ -53,13 +102,9 @@ func TestScheduledCommandRunsTheServiceTask(t *testing.T) {
 		{"scheduleExpressionTimezone", "UTC"},
 		{"groupName", group.Output("name")},
 		{"flexibleTimeWindow.mode", "OFF"},
-		{"target.arn", svc.Input("cluster")},
+		{"target.arn", "arn:aws:scheduler:::aws-sdk:ecs:runTask"},
+		{"target.ecsParameters", nil},
 		{"target.roleArn", role.Output("arn")},
-		{"target.ecsParameters.taskDefinitionArn", td.Output("arn")},
-		{"target.ecsParameters.launchType", "FARGATE"},
-		{"target.ecsParameters.taskCount", 1.0},
-		{"target.ecsParameters.group", "schedule:clearsessions"},
-		{"target.ecsParameters.networkConfiguration.assignPublicIp", false},
 		{"target.retryPolicy.maximumRetryAttempts", 3.0},
 		{"target.retryPolicy.maximumEventAgeInSeconds", 3600.0},
 	}
@@ -68,30 +113,66 @@ func TestScheduledCommandRunsTheServiceTask(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", c.path, got, c.want)
 		}
 	}
-	if got, want := fmt.Sprint(s.Input("target.ecsParameters.networkConfiguration.subnets")), fmt.Sprint(svc.Input("networkConfiguration.subnets")); got != want {
-		t.Errorf("subnets: got %s, want the service's %s", got, want)
+	rt := decodeRunTask(t, s)
+	fields := []struct {
+		name string
+		got  any
+		want any
+	}{
+		{"Cluster", rt.Cluster, svc.Input("cluster")},
+		{"TaskDefinition", rt.TaskDefinition, td.Output("arn")},
+		{"Count", rt.Count, 1},
+		{"LaunchType", rt.LaunchType, "FARGATE"},
+		{"CapacityProviderStrategy", len(rt.CapacityProviderStrategy), 0},
+		{"PlatformVersion", rt.PlatformVersion, "LATEST"},
+		{"Group", rt.Group, "schedule:clearsessions"},
+		{"StartedBy", rt.StartedBy, components.StartedByScheduler},
+		{"AssignPublicIp", rt.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp, "DISABLED"},
+		{"Subnets", rt.NetworkConfiguration.AwsvpcConfiguration.Subnets, svc.Input("networkConfiguration.subnets")},
+		{"SecurityGroups", rt.NetworkConfiguration.AwsvpcConfiguration.SecurityGroups, svc.Input("networkConfiguration.securityGroups")},
 	}
-	if got, want := fmt.Sprint(s.Input("target.ecsParameters.networkConfiguration.securityGroups")), fmt.Sprint(svc.Input("networkConfiguration.securityGroups")); got != want {
-		t.Errorf("security groups: got %s, want the service's %s", got, want)
+	for _, f := range fields {
+		if fmt.Sprint(f.got) != fmt.Sprint(f.want) {
+			t.Errorf("input %s: got %v, want %v", f.name, f.got, f.want)
+		}
 	}
-	var input struct {
-		ContainerOverrides []struct {
-			Name    string   `json:"name"`
-			Command []string `json:"command"`
-		} `json:"containerOverrides"`
+	if len(rt.NetworkConfiguration.AwsvpcConfiguration.Subnets) == 0 {
+		t.Errorf("input Subnets: got none, want the service's private subnets")
 	}
-	if err := json.Unmarshal([]byte(s.InputString("target.input")), &input); err != nil {
-		t.Fatalf("target.input: %v", err)
-	}
-	if len(input.ContainerOverrides) != 1 || input.ContainerOverrides[0].Name != "web" ||
-		strings.Join(input.ContainerOverrides[0].Command, " ") != "python manage.py clearsessions" {
-		t.Errorf("target.input: got %+v, want the web container's command replaced", input)
+	co := rt.Overrides.ContainerOverrides
+	if len(co) != 1 || co[0].Name != components.ContainerName || strings.Join(co[0].Command, " ") != "python manage.py clearsessions" {
+		t.Errorf("input Overrides: got %+v, want the web container's command replaced", rt.Overrides)
 	}
 	if got := res.Named("web-schedule-report").Input("scheduleExpressionTimezone"); got != "Europe/Paris" {
 		t.Errorf("report timezone: got %v, want Europe/Paris", got)
 	}
 	if !res.WaitsFor(s.URN)[res.Named("web-scheduler-policy").URN] {
 		t.Errorf("the schedule does not wait for the role's policy: a first run could fail its RunTask")
+	}
+}
+
+// TestScheduledCommandOnSpot checks that the runs of a Fargate Spot
+// service are on Fargate Spot too: the service's capacity provider
+// strategy in place of the launch type (RunTask takes one or the other).
+func TestScheduledCommandOnSpot(t *testing.T) {
+	args := baseArgs()
+	args.Spot = true
+	res, err := testutil.RunErr(func(ctx *pulumi.Context) error {
+		svc, err := components.NewDjangoService(ctx, "web", &args)
+		if err != nil {
+			return err
+		}
+		_, err = components.NewScheduledCommands(ctx, "web", &components.ScheduledCommandsArgs{Service: svc,
+			Commands: []components.ScheduledCommand{{Name: "nightly", Schedule: "rate(1 day)", Command: []string{"true"}}}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := decodeRunTask(t, res.Named("web-schedule-nightly"))
+	want := fmt.Sprint(testutil.One(t, res, "aws:ecs/service:Service").Input("capacityProviderStrategies"))
+	if got := fmt.Sprint(rt.CapacityProviderStrategy); rt.LaunchType != "" || got != "[{FARGATE_SPOT 1}]" {
+		t.Errorf("LaunchType %q, CapacityProviderStrategy %s: want none and the service's %s", rt.LaunchType, got, want)
 	}
 }
 
