@@ -188,12 +188,13 @@ func commandOverrides(command []string) string {
 // ScheduledCommands uses it, not the templated ECS target (Target.Arn the
 // cluster, EcsParameters), because no AWS documentation says the templated
 // target applies a container override given in Input: the Scheduler API
-// reference documents Input for templated Lambda, Step Functions and
-// EventBridge targets only
-// (https://docs.aws.amazon.com/scheduler/latest/APIReference/API_Target.html),
-// and the Terraform provider has no overrides for it
-// (hashicorp/terraform-provider-aws#34057, which names the universal target
-// as the way to give them). A templated run that ignored the override would
+// reference's Target.Input asks for JSON from templated Lambda, Step
+// Functions and EventBridge targets and says nothing of ECS overrides
+// (https://docs.aws.amazon.com/scheduler/latest/APIReference/API_Target.html);
+// the only sign is an undocumented CreateSchedule error, "Unable to convert
+// target input to TaskOverride" (boto/boto3#4370), and the Terraform
+// provider has no overrides for it (hashicorp/terraform-provider-aws#34057,
+// which names the universal target as the way to give them). A templated run that ignored the override would
 // start the web server instead of the command. A universal target's Input
 // is "the request parameters that EventBridge Scheduler sends to the target
 // API" (Scheduler user guide, "Using universal targets",

@@ -35,8 +35,8 @@ func runSchedules(t *testing.T, cmds []components.ScheduledCommand) (*offline.Re
 // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html.
 // No AWS page says the templated ECS target applies an Input container
 // override (https://docs.aws.amazon.com/scheduler/latest/APIReference/API_Target.html
-// documents Input for templated Lambda, Step Functions and EventBridge
-// targets), hence the universal target. Decoding refuses unknown fields, so
+// speaks of Input for templated Lambda, Step Functions and EventBridge
+// targets only), hence the universal target. Decoding refuses unknown fields, so
 // a camelCase name fails.
 type runTaskRequest struct {
 	Cluster                  string
