@@ -445,6 +445,10 @@ type DjangoService struct {
 	// Service is the ECS service; autoscaling owns its desired count after
 	// the first deploy.
 	Service *ecs.Service
+	// Spot is DjangoServiceArgs.Spot: the service's tasks run on Fargate
+	// Spot (its capacity provider strategy) rather than the FARGATE launch
+	// type. Scheduled commands run on the same capacity. Go only.
+	Spot bool
 	// ScalingTarget is the Application Auto Scaling target between MinTasks
 	// and MaxTasks.
 	ScalingTarget *appautoscaling.Target

@@ -17,6 +17,8 @@
 //     with its environment, secrets and roles, without a load balancer,
 //     scaling on the queue's backlog per task. Worker takes the
 //     *DjangoService and is Go only.
+//   - ScheduledCommands: commands of a DjangoService run on EventBridge
+//     Scheduler schedules, as one-off tasks of its task definition.
 //
 // Every constructor has the form NewX(ctx, name, *XArgs, ...opts): it
 // validates and defaults its arguments before it registers anything, so a bad

@@ -13,6 +13,7 @@ func (b *serviceBuilder) service() error {
 	a := b.a
 	var strategy ecs.ServiceCapacityProviderStrategyArray
 	launchType := pulumi.StringPtrInput(pulumi.String("FARGATE"))
+	b.s.Spot = a.Spot
 	if a.Spot {
 		launchType = nil
 		strategy = ecs.ServiceCapacityProviderStrategyArray{ecs.ServiceCapacityProviderStrategyArgs{

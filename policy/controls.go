@@ -63,6 +63,8 @@ func Controls() []*Control {
 		{ID: "RES-1", Title: "resource policies not public or cross-account", Severity: Critical, References: refsOf("SH S3.2", "SH S3.3", "IAM Access Analyzer"), Production: Must, Development: Must, check: checkResourcePolicies},
 		{ID: "S3-5", Title: "media access logging", Severity: Medium, References: refsOf("SH S3.9", "AG s3-bucket-logging-enabled"), Production: Must, Development: Configurable, check: checkMediaAccessLogs},
 		{ID: "MON-1", Title: "alarms wired to rollback", Severity: Medium, References: refsOf("ECS deployment alarms", "WA OPS"), Production: Must, Development: Configurable, check: checkAlarms},
+		{ID: "SCH-1", Title: "scheduler role scoped", Severity: High, References: refsOf("EventBridge Scheduler execution role", "confused deputy", "NAG IAM5"), Production: Must, Development: Must, check: checkSchedulerRole},
+		{ID: "ECS-18", Title: "services without a load balancer no broader than the web service", Severity: High, References: refsOf("WA SEC03", "SH ECS.2"), Production: Must, Development: Must, check: checkWorkerScope},
 	}
 }
 

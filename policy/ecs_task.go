@@ -48,10 +48,10 @@ func judgeSubnets(j *judge, tiers map[string]string, v value, what string) []str
 	return ids
 }
 
-// checkTaskNetwork (ECS-1) wants services without public IPs, in private subnets.
+// checkTaskNetwork (ECS-1) wants the services' and the scheduled tasks without public IPs, in private subnets.
 func checkTaskNetwork(d *Document, _ string) []Finding {
 	tiers := d.subnetTiers()
-	return each(d, "ECS service", []string{tService}, func(svc *Resource) []Finding {
+	out := each(d, "ECS service", []string{tService}, func(svc *Resource) []Finding {
 		j := newJudge(svc)
 		pub := svc.in("networkConfiguration.assignPublicIp")
 		if !j.unreadable(pub, "assignPublicIp") {
@@ -65,6 +65,29 @@ func checkTaskNetwork(d *Document, _ string) []Finding {
 		ids := judgeSubnets(j, tiers, svc.in("networkConfiguration.subnets"), "subnets")
 		return j.done("assignPublicIp false; subnets %s are private", strings.Join(ids, ", "))
 	})
+	// The tasks EventBridge Scheduler starts (scheduled commands) too, from
+	// the templated target's EcsParameters or the universal target's RunTask
+	// request (its Input).
+	for _, s := range d.ByType(tSchedule) {
+		task, action, ok := scheduledRunTask(s)
+		if !ok || action != "runTask" {
+			continue
+		}
+		j := newJudge(s)
+		if task.universal && j.unreadable(task.input, "target.input") {
+			out = append(out, j.done("")...)
+			continue
+		}
+		if !j.unreadable(task.publicIP, "the scheduled task's public IP setting") && task.hasPublicIP() {
+			j.fail("public-ip", "the scheduled task gets a public IP (%v)", task.publicIP.v)
+		}
+		if task.network.state == absent {
+			j.fail("no-network-configuration", "the scheduled task has no awsvpc network configuration")
+		}
+		ids := judgeSubnets(j, tiers, task.subnets, "subnets")
+		out = append(out, j.done("scheduled task: no public IP; subnets %s are private", strings.Join(ids, ", "))...)
+	}
+	return out
 }
 
 // containers parses a task definition's container definitions.

@@ -47,6 +47,11 @@ type Config struct {
 	// WorkerEnabled is false, so a bad value is refused before it matters.
 	Worker      components.WorkerArgs
 	WorkerQueue components.TaskQueueArgs
+	// Schedules are the schedules key's entries, "NAME EXPRESSION
+	// COMMAND...", and ScheduleTimezone the time zone they are read in;
+	// ScheduledCommands parses them.
+	Schedules        []string
+	ScheduleTimezone string
 
 	root string // the project directory
 	// certificateArn is the certificateArn key's value, which also sets
@@ -245,6 +250,13 @@ func (c *Config) checkName(name string) error {
 			return fmt.Errorf("project name %q (the name in Pulumi.yaml, which names every component) is not allowed: %w", name, err)
 		}
 	}
+	if err := c.checkSchedules(name); err != nil {
+		var fe *components.FieldError
+		if errors.As(err, &fe) {
+			return fmt.Errorf("project name %q (the name in Pulumi.yaml, which names every component) is not allowed: %w", name, err)
+		}
+		return err
+	}
 	return nil
 }
 
@@ -275,7 +287,7 @@ func (c *Config) validate(keys []Key) error {
 			return c.keyOf(keys, err)
 		}
 	}
-	return nil
+	return c.checkSchedules("")
 }
 
 // keyOf turns a component's *FieldError into an error naming the key that

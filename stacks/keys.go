@@ -235,6 +235,13 @@ func keyTable() []Key {
 		intKey("workerVisibilityTimeout", "Seconds a task's message stays hidden once a worker takes it; it must exceed the longest task, or the task runs twice.",
 			same(900), between(30, 43200),
 			taskQueue(func(a *components.TaskQueueArgs) *int { return &a.VisibilityTimeout })),
+		// Scheduled commands.
+		listKey("schedules", "Commands run on a schedule as one-off tasks of the service's task definition (EventBridge Scheduler), each entry \"NAME EXPRESSION COMMAND...\": e.g. \"clearsessions cron(0 3 * * ? *) python manage.py clearsessions\". EXPRESSION is cron(min hour day-of-month month day-of-week year), rate(value unit) or at(yyyy-mm-ddThh:mm:ss); a JSON array for COMMAND keeps arguments with spaces. Each run's task is in the group schedule:NAME. Empty: none.",
+			same([]string{}),
+			stack(func(c *Config) *[]string { return &c.Schedules })),
+		stringKey("scheduleTimezone", "IANA time zone the schedules' cron and at expressions are read in, e.g. Europe/Paris.",
+			same("UTC"), anyString(),
+			stack(func(c *Config) *string { return &c.ScheduleTimezone })),
 	}
 }
 

@@ -121,6 +121,19 @@ func Program(ctx *pulumi.Context) error {
 		}
 	}
 
+	// Scheduled commands run the service's task definition on schedules.
+	cmds, err := cfg.ScheduledCommands()
+	if err != nil {
+		return err
+	}
+	if len(cmds) > 0 {
+		sched, err := components.NewScheduledCommands(ctx, name, &components.ScheduledCommandsArgs{Service: svc, Commands: cmds})
+		if err != nil {
+			return err
+		}
+		ctx.Export("scheduleGroupName", sched.ScheduleGroupName)
+	}
+
 	ctx.Export("url", svc.URL)
 	ctx.Export("albDnsName", svc.AlbDNSName)
 	ctx.Export("clusterName", svc.ClusterName)

@@ -83,7 +83,7 @@ var HookActions = []string{"ecs:RunTask", "ecs:DescribeTasks", "iam:PassRole"}
 // PassedToServices are the services the stack's roles may be passed to:
 // ECS tasks (task, execution and migration roles), VPC flow logs and RDS
 // Enhanced Monitoring.
-var PassedToServices = []string{"ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com", "monitoring.rds.amazonaws.com"}
+var PassedToServices = []string{"ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com", "monitoring.rds.amazonaws.com", "scheduler.amazonaws.com"}
 
 // serviceLinkedRoles are the service-linked roles a first deploy in an
 // account may create.
@@ -145,6 +145,8 @@ var kinds = map[string]kind{
 	"dashboard":    {sid: "Dashboards", arns: arn("arn:aws:cloudwatch::{account}:dashboard/{name}"), global: true},
 	"sns":          {sid: "AlarmTopics", arns: arn("arn:aws:sns:{region}:{account}:{name}")},
 	"acm":          {sid: "CertificatesOnAnyResource"},
+	"sched-group":  {sid: "ScheduleGroups", arns: arn("arn:aws:scheduler:{region}:{account}:schedule-group/{name}")},
+	"schedule":     {sid: "Schedules", arns: arn("arn:aws:scheduler:{region}:{account}:schedule/*/{name}")},
 	"route53":      {sid: "DnsOnAnyResource", global: true},
 	// The migration hook.
 	"hook-run":   {sid: "MigrationRunTask", arns: arn("arn:aws:ecs:{region}:{account}:task-definition/{name}:*")},
@@ -352,6 +354,14 @@ var table = map[string][]grant{
 	"aws:acm/certificateValidation:CertificateValidation": {g("acm", nil, "acm:DescribeCertificate")},
 	"aws:route53/record:Record": {g("route53", nil, "route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets",
 		"route53:GetHostedZone", "route53:GetChange", "route53:ListHostedZones", "route53:ListHostedZonesByName")},
+	// EventBridge Scheduler (the scheduled commands): creating a schedule
+	// passes its execution role to scheduler.amazonaws.com.
+	"aws:scheduler/scheduleGroup:ScheduleGroup": {g("sched-group", name, join(prefixed("scheduler", "CreateScheduleGroup",
+		"DeleteScheduleGroup", "GetScheduleGroup"), prefixed("scheduler", tags...))...)},
+	"aws:scheduler/schedule:Schedule": {
+		g("schedule", name, prefixed("scheduler", "CreateSchedule", "UpdateSchedule", "DeleteSchedule", "GetSchedule")...),
+		g("pass-role", nil, "iam:PassRole"),
+	},
 	"random:index/randomId:RandomId":             noAWSCalls,
 	"random:index/randomPassword:RandomPassword": noAWSCalls,
 	"random:index/randomString:RandomString":     noAWSCalls,

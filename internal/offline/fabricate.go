@@ -80,6 +80,8 @@ var autonamed = map[string]string{
 	"aws:cloudwatch/metricAlarm:MetricAlarm":            "name",
 	"aws:sns/topic:Topic":                               "name",
 	"aws:sqs/queue:Queue":                               "name",
+	"aws:scheduler/scheduleGroup:ScheduleGroup":         "name",
+	"aws:scheduler/schedule:Schedule":                   "name",
 	"aws:ec2/vpcEndpoint:VpcEndpoint":                   "",
 	"aws:ec2/flowLog:FlowLog":                           "",
 	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "",
@@ -194,6 +196,19 @@ func fabricate(a fabricateArgs) (string, resource.PropertyMap, error) {
 		id = fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", a.region, Account, name)
 		set("arn", a.arn("sqs", name))
 		set("url", id)
+	case "aws:scheduler/scheduleGroup:ScheduleGroup":
+		id = name
+		set("arn", a.arn("scheduler", "schedule-group/"+name))
+		set("state", "ACTIVE")
+	case "aws:scheduler/schedule:Schedule":
+		// The provider's id is "<group>/<name>"; the group defaults to "default".
+		group := a.str("groupName")
+		if group == "" {
+			group = "default"
+			set("groupName", group)
+		}
+		id = group + "/" + name
+		set("arn", a.arn("scheduler", "schedule/"+group+"/"+name))
 	case "aws:sns/topic:Topic":
 		id = a.arn("sns", name)
 		set("arn", id)

@@ -184,6 +184,18 @@ func handWritten() []badCase {
 		one("prod", "workerVisibilityTimeout", "20"),
 		one("dev", "workerBacklogPerTask", "-1"),
 		named("workerCommand with an empty argument", "prod", kv("workerCommand", `["celery", ""]`), "workerCommand", `""`),
+		// Scheduled commands: EventBridge Scheduler's grammar, not crontab's.
+		named("schedules five-field cron", "prod", kv("schedules", `["nightly cron(0 3 * * *) python manage.py clearsessions"]`),
+			"schedules", "cron(0 3 * * *)").allowing("schedules[0].schedule", "has 5 fields", "cron(0 3 * * ? *)"),
+		named("schedules rate unit", "dev", kv("schedules", `["ok rate(1 day) true", "often rate(1 minutes) true"]`),
+			"schedules", "rate(1 minutes)").allowing("schedules[1].schedule", "minute, hour, day"),
+		named("schedules no command", "prod", kv("schedules", `["nightly cron(0 3 * * ? *)"]`),
+			"schedules", "[]").allowing("schedules[0].command", "is empty"),
+		named("schedules no expression", "dev", kv("schedules", `["clearsessions"]`),
+			"schedules", "clearsessions").allowing("NAME EXPRESSION COMMAND"),
+		named("schedules duplicate", "prod", kv("schedules", `["a rate(1 day) true", "a rate(2 days) true"]`),
+			"schedules", "a").allowing("schedules[1].name", "also the name of commands[0]"),
+		one("prod", "scheduleTimezone", "Mars/Olympus").allowing("IANA time zone"),
 		named("image :latest", "dev", kv("image", "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:latest"),
 			"image", "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:latest"),
 	}
