@@ -11,15 +11,8 @@ import (
 // first deploy.
 func (b *serviceBuilder) service() error {
 	a := b.a
-	var strategy ecs.ServiceCapacityProviderStrategyArray
-	launchType := pulumi.StringPtrInput(pulumi.String("FARGATE"))
 	b.s.Spot = a.Spot
-	if a.Spot {
-		launchType = nil
-		strategy = ecs.ServiceCapacityProviderStrategyArray{ecs.ServiceCapacityProviderStrategyArgs{
-			CapacityProvider: pulumi.String("FARGATE_SPOT"), Weight: pulumi.Int(1),
-		}}
-	}
+	launchType, strategy := fargateCapacity(a.Spot)
 	opts := []pulumi.ResourceOption{b.parent, pulumi.IgnoreChanges([]string{"desiredCount"}), pulumi.DependsOn(b.listenerDeps),
 		// Everything a task needs at launch (CONTROLS.md ECS-14): the engine
 		// creates the service, and runs the migration hook, only after these.
@@ -115,4 +108,16 @@ func (b *serviceBuilder) autoscaling() error {
 		}
 	}
 	return nil
+}
+
+// fargateCapacity is how an ECS service places its tasks: the FARGATE launch
+// type, or with spot the FARGATE_SPOT capacity provider alone (a service
+// takes one or the other, never both).
+func fargateCapacity(spot bool) (pulumi.StringPtrInput, ecs.ServiceCapacityProviderStrategyArray) {
+	if !spot {
+		return pulumi.String("FARGATE"), nil
+	}
+	return nil, ecs.ServiceCapacityProviderStrategyArray{ecs.ServiceCapacityProviderStrategyArgs{
+		CapacityProvider: pulumi.String("FARGATE_SPOT"), Weight: pulumi.Int(1),
+	}}
 }

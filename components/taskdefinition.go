@@ -37,28 +37,39 @@ func (b *serviceBuilder) taskDefinition() error {
 	defs := b.s.values.ApplyT(func(v any) string {
 		return containerDefinitionsJSON(b.container(v.(containerValues)))
 	}).(pulumi.StringOutput)
+	var err error
+	b.s.TaskDefinition, err = b.registerTask(b.ctx, b.name, a.CPU, a.Memory, defs, b.tags, b.parent)
+	return err
+}
+
+// registerTask registers a Fargate task definition of family
+// "<stack>-<name>" for a container of this service's image: its
+// architecture, execution and task roles and writable mounts, and cpu and
+// memory as given (the web service's or a worker's own size). It waits for
+// the execution role's policy: a task launched before it cannot pull its
+// image or read its secrets.
+func (b *serviceBuilder) registerTask(ctx *pulumi.Context, name string, cpu, memory int, defs pulumi.StringOutput,
+	tags pulumi.StringMap, parent pulumi.ResourceOption) (*ecs.TaskDefinition, error) {
 	var volumes ecs.TaskDefinitionVolumeArray
 	for _, m := range b.mounts() {
 		volumes = append(volumes, ecs.TaskDefinitionVolumeArgs{Name: pulumi.String(m.SourceVolume)})
 	}
-	var err error
-	b.s.TaskDefinition, err = ecs.NewTaskDefinition(b.ctx, b.child("task"), &ecs.TaskDefinitionArgs{
-		Family:                  pulumi.String(b.ctx.Stack() + "-" + b.name),
-		Cpu:                     pulumi.String(strconv.Itoa(a.CPU)),
-		Memory:                  pulumi.String(strconv.Itoa(a.Memory)),
+	return ecs.NewTaskDefinition(ctx, child(name, "task"), &ecs.TaskDefinitionArgs{
+		Family:                  pulumi.String(ctx.Stack() + "-" + name),
+		Cpu:                     pulumi.String(strconv.Itoa(cpu)),
+		Memory:                  pulumi.String(strconv.Itoa(memory)),
 		NetworkMode:             pulumi.String("awsvpc"),
 		RequiresCompatibilities: pulumi.ToStringArray([]string{"FARGATE"}),
 		RuntimePlatform: &ecs.TaskDefinitionRuntimePlatformArgs{
 			OperatingSystemFamily: pulumi.String("LINUX"),
-			CpuArchitecture:       pulumi.String(ECSCPUArchitecture(a.Architecture)),
+			CpuArchitecture:       pulumi.String(ECSCPUArchitecture(b.a.Architecture)),
 		},
 		ExecutionRoleArn:     b.s.ExecutionRole.Arn,
 		TaskRoleArn:          b.s.TaskRole.Arn,
 		Volumes:              volumes,
 		ContainerDefinitions: defs,
-		Tags:                 b.tags,
-	}, b.parent, pulumi.DependsOn([]pulumi.Resource{b.executionPolicy}))
-	return err
+		Tags:                 tags,
+	}, parent, pulumi.DependsOn([]pulumi.Resource{b.executionPolicy}))
 }
 
 // mounts are the container's writable paths on its read-only root

@@ -234,27 +234,8 @@ func (b *workerBuilder) taskDefinition() error {
 	defs := sb.s.values.ApplyT(func(v any) string {
 		return containerDefinitionsJSON(workerContainer(sb.container(v.(containerValues)), a.Command))
 	}).(pulumi.StringOutput)
-	var volumes ecs.TaskDefinitionVolumeArray
-	for _, m := range sb.mounts() {
-		volumes = append(volumes, ecs.TaskDefinitionVolumeArgs{Name: pulumi.String(m.SourceVolume)})
-	}
 	var err error
-	b.w.TaskDefinition, err = ecs.NewTaskDefinition(b.ctx, b.child("task"), &ecs.TaskDefinitionArgs{
-		Family:                  pulumi.String(b.ctx.Stack() + "-" + b.name),
-		Cpu:                     pulumi.String(strconv.Itoa(a.CPU)),
-		Memory:                  pulumi.String(strconv.Itoa(a.Memory)),
-		NetworkMode:             pulumi.String("awsvpc"),
-		RequiresCompatibilities: pulumi.ToStringArray([]string{"FARGATE"}),
-		RuntimePlatform: &ecs.TaskDefinitionRuntimePlatformArgs{
-			OperatingSystemFamily: pulumi.String("LINUX"),
-			CpuArchitecture:       pulumi.String(ECSCPUArchitecture(sb.a.Architecture)),
-		},
-		ExecutionRoleArn:     sb.s.ExecutionRole.Arn,
-		TaskRoleArn:          sb.s.TaskRole.Arn,
-		Volumes:              volumes,
-		ContainerDefinitions: defs,
-		Tags:                 b.tags,
-	}, b.parent, pulumi.DependsOn([]pulumi.Resource{sb.executionPolicy}))
+	b.w.TaskDefinition, err = sb.registerTask(b.ctx, b.name, a.CPU, a.Memory, defs, b.tags, b.parent)
 	return err
 }
 
@@ -265,14 +246,7 @@ func (b *workerBuilder) taskDefinition() error {
 // web tasks have rolled.
 func (b *workerBuilder) service() error {
 	a, sb := b.a, b.sb
-	var strategy ecs.ServiceCapacityProviderStrategyArray
-	launchType := pulumi.StringPtrInput(pulumi.String("FARGATE"))
-	if *a.Spot {
-		launchType = nil
-		strategy = ecs.ServiceCapacityProviderStrategyArray{ecs.ServiceCapacityProviderStrategyArgs{
-			CapacityProvider: pulumi.String("FARGATE_SPOT"), Weight: pulumi.Int(1),
-		}}
-	}
+	launchType, strategy := fargateCapacity(*a.Spot)
 	var err error
 	b.w.Service, err = ecs.NewService(b.ctx, b.child("service"), &ecs.ServiceArgs{
 		Cluster:                    sb.clusterArn,
