@@ -1,7 +1,6 @@
 package service_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -25,54 +24,6 @@ func runSchedules(t *testing.T, cmds []components.ScheduledCommand) (*offline.Re
 		_, err = components.NewScheduledCommands(ctx, "web", &components.ScheduledCommandsArgs{Service: svc, Commands: cmds})
 		return err
 	})
-}
-
-// runTaskRequest is the RunTask request of a schedule's universal target,
-// with the AWS SDK's PascalCase names. The Scheduler user guide says a
-// universal target's Input is the target API's request parameters
-// (https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-universal.html);
-// RunTask's are in
-// https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html.
-// No AWS page says the templated ECS target applies an Input container
-// override (https://docs.aws.amazon.com/scheduler/latest/APIReference/API_Target.html
-// speaks of Input for templated Lambda, Step Functions and EventBridge
-// targets only), hence the universal target. Decoding refuses unknown fields, so
-// a camelCase name fails.
-type runTaskRequest struct {
-	Cluster                  string
-	TaskDefinition           string
-	Count                    int
-	LaunchType               string
-	CapacityProviderStrategy []struct {
-		CapacityProvider string
-		Weight           int
-	}
-	PlatformVersion      string
-	NetworkConfiguration struct {
-		AwsvpcConfiguration struct {
-			Subnets        []string
-			SecurityGroups []string
-			AssignPublicIp string
-		}
-	}
-	Group, StartedBy string
-	Overrides        struct {
-		ContainerOverrides []struct {
-			Name    string
-			Command []string
-		}
-	}
-}
-
-func decodeRunTask(t *testing.T, s *offline.Resource) runTaskRequest {
-	t.Helper()
-	dec := json.NewDecoder(strings.NewReader(s.InputString("target.input")))
-	dec.DisallowUnknownFields()
-	var rt runTaskRequest
-	if err := dec.Decode(&rt); err != nil {
-		t.Fatalf("%s: target.input %q: %v", s.Name, s.InputString("target.input"), err)
-	}
-	return rt
 }
 
 // TestScheduledCommandRunsTheServiceTask checks that a schedule calls
@@ -113,7 +64,7 @@ func TestScheduledCommandRunsTheServiceTask(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", c.path, got, c.want)
 		}
 	}
-	rt := decodeRunTask(t, s)
+	rt := testutil.DecodeRunTask(t, s)
 	fields := []struct {
 		name string
 		got  any
@@ -169,7 +120,7 @@ func TestScheduledCommandOnSpot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt := decodeRunTask(t, res.Named("web-schedule-nightly"))
+	rt := testutil.DecodeRunTask(t, res.Named("web-schedule-nightly"))
 	want := fmt.Sprint(testutil.One(t, res, "aws:ecs/service:Service").Input("capacityProviderStrategies"))
 	if got := fmt.Sprint(rt.CapacityProviderStrategy); rt.LaunchType != "" || got != "[{FARGATE_SPOT 1}]" {
 		t.Errorf("LaunchType %q, CapacityProviderStrategy %s: want none and the service's %s", rt.LaunchType, got, want)

@@ -1,47 +1,12 @@
 package stack_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/djangofargate/djangofargate/tests/testutil"
 )
-
-// runTask is the RunTask request a schedule's universal target sends, with
-// the AWS SDK's field names (PascalCase), as components.RunTaskTarget
-// explains: the Scheduler user guide, "Using universal targets"
-// (https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-universal.html),
-// says Input holds the target API's request parameters; RunTask's are in
-// https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html.
-// Unknown fields fail the decoding, so a camelCase "cluster" is caught.
-type runTask struct {
-	Cluster                  string
-	TaskDefinition           string
-	Count                    int
-	LaunchType               string
-	CapacityProviderStrategy []struct {
-		CapacityProvider string
-		Weight           int
-	}
-	PlatformVersion      string
-	NetworkConfiguration struct {
-		AwsvpcConfiguration struct {
-			Subnets        []string
-			SecurityGroups []string
-			AssignPublicIp string
-		}
-	}
-	Group, StartedBy string
-	Overrides        struct {
-		ContainerOverrides []struct {
-			Name    string
-			Command []string
-		}
-	}
-}
 
 // TestSchedulesKey checks what the schedules key changes: nothing by
 // default; with entries, one schedule each, calling RunTask through the
@@ -91,12 +56,7 @@ func TestSchedulesKey(t *testing.T) {
 				if got := s.Input("scheduleExpressionTimezone"); got != "Europe/Paris" {
 					t.Errorf("%s: timezone: got %v, want Europe/Paris", name, got)
 				}
-				dec := json.NewDecoder(strings.NewReader(s.InputString("target.input")))
-				dec.DisallowUnknownFields()
-				var rt runTask
-				if err := dec.Decode(&rt); err != nil {
-					t.Fatalf("%s: input %s: %v", name, s.InputString("target.input"), err)
-				}
+				rt := testutil.DecodeRunTask(t, s)
 				if rt.Cluster != cluster.Output("arn") {
 					t.Errorf("%s: Cluster: got %q, want the service's %v", name, rt.Cluster, cluster.Output("arn"))
 				}
