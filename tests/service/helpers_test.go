@@ -4,6 +4,7 @@ package service_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/djangofargate/djangofargate/components"
@@ -101,4 +102,23 @@ func policy(t *testing.T, doc string) components.PolicyDocument {
 		t.Fatalf("policy %q: %v", doc, err)
 	}
 	return p
+}
+
+// assertServiceRefused runs NewDjangoService "web" on baseArgs changed by
+// edit and fails t unless it is refused with an error containing want
+// (after the component's name) before any resource is registered.
+func assertServiceRefused(t *testing.T, edit func(*components.DjangoServiceArgs), want string) {
+	t.Helper()
+	args := baseArgs()
+	edit(&args)
+	res, err := testutil.RunErr(func(ctx *pulumi.Context) error {
+		_, err := components.NewDjangoService(ctx, "web", &args)
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), `DjangoService "web": `+want) {
+		t.Errorf("error: got %v, want it to contain %q", err, `DjangoService "web": `+want)
+	}
+	if len(res.Resources) != 0 {
+		t.Errorf("registered %d resources before failing, want 0", len(res.Resources))
+	}
 }
