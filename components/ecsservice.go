@@ -12,7 +12,6 @@ import (
 func (b *serviceBuilder) service() error {
 	a := b.a
 	b.s.Spot = a.Spot
-	launchType, strategy := fargateCapacity(a.Spot)
 	opts := []pulumi.ResourceOption{b.parent, pulumi.IgnoreChanges([]string{"desiredCount"}), pulumi.DependsOn(b.listenerDeps),
 		// Everything a task needs at launch (CONTROLS.md ECS-14): the engine
 		// creates the service, and runs the migration hook, only after these.
@@ -27,34 +26,13 @@ func (b *serviceBuilder) service() error {
 		}))
 	}
 	var err error
-	b.s.Service, err = ecs.NewService(b.ctx, b.child("service"), &ecs.ServiceArgs{
-		Cluster:                    b.clusterArn,
-		TaskDefinition:             b.s.TaskDefinition.Arn,
-		DesiredCount:               pulumi.Int(a.DesiredCount),
-		LaunchType:                 launchType,
-		CapacityProviderStrategies: strategy,
-		PlatformVersion:            pulumi.String("LATEST"),
-		NetworkConfiguration: &ecs.ServiceNetworkConfigurationArgs{
-			Subnets:        a.PrivateSubnetIDs,
-			SecurityGroups: pulumi.StringArray{b.s.TaskSecurityGroup.ID().ToStringOutput()},
-			AssignPublicIp: pulumi.Bool(false),
-		},
-		LoadBalancers: ecs.ServiceLoadBalancerArray{ecs.ServiceLoadBalancerArgs{
-			TargetGroupArn: b.s.TargetGroup.Arn, ContainerName: pulumi.String(ContainerName), ContainerPort: pulumi.Int(a.ContainerPort),
-		}},
-		DeploymentCircuitBreaker: &ecs.ServiceDeploymentCircuitBreakerArgs{
-			Enable: pulumi.Bool(true), Rollback: pulumi.Bool(true),
-		},
-		DeploymentMinimumHealthyPercent: pulumi.Int(100),
-		DeploymentMaximumPercent:        pulumi.Int(200),
-		HealthCheckGracePeriodSeconds:   pulumi.Int(60),
-		EnableExecuteCommand:            pulumi.Bool(a.EcsExec),
-		EnableEcsManagedTags:            pulumi.Bool(true),
-		PropagateTags:                   pulumi.String("SERVICE"),
-		WaitForSteadyState:              pulumi.Bool(true),
-		Alarms:                          b.rollbackAlarms,
-		Tags:                            b.tags,
-	}, opts...)
+	args := b.fargateServiceArgs(b.s.TaskDefinition, a.DesiredCount, a.Spot)
+	args.LoadBalancers = ecs.ServiceLoadBalancerArray{ecs.ServiceLoadBalancerArgs{
+		TargetGroupArn: b.s.TargetGroup.Arn, ContainerName: pulumi.String(ContainerName), ContainerPort: pulumi.Int(a.ContainerPort),
+	}}
+	args.HealthCheckGracePeriodSeconds = pulumi.Int(60)
+	args.Alarms = b.rollbackAlarms
+	b.s.Service, err = ecs.NewService(b.ctx, b.child("service"), args, opts...)
 	if err != nil {
 		return err
 	}
@@ -110,14 +88,42 @@ func (b *serviceBuilder) autoscaling() error {
 	return nil
 }
 
-// fargateCapacity is how an ECS service places its tasks: the FARGATE launch
-// type, or with spot the FARGATE_SPOT capacity provider alone (a service
-// takes one or the other, never both).
-func fargateCapacity(spot bool) (pulumi.StringPtrInput, ecs.ServiceCapacityProviderStrategyArray) {
-	if !spot {
-		return pulumi.String("FARGATE"), nil
+// fargateServiceArgs are the arguments every ECS service of this
+// service's tasks shares (the web service and its workers): td run in its
+// cluster's private subnets with the task security group and no public
+// IP, on FARGATE or, with spot, the FARGATE_SPOT capacity provider alone
+// (a service takes one or the other), desired tasks to start with, the
+// circuit breaker with rollback, a rolling deploy that keeps every task
+// until its replacement is up, ECS Exec as configured, managed tags, and a
+// wait for a steady state.
+func (b *serviceBuilder) fargateServiceArgs(td *ecs.TaskDefinition, desired int, spot bool) *ecs.ServiceArgs {
+	args := &ecs.ServiceArgs{
+		Cluster:         b.clusterArn,
+		TaskDefinition:  td.Arn,
+		DesiredCount:    pulumi.Int(desired),
+		LaunchType:      pulumi.String("FARGATE"),
+		PlatformVersion: pulumi.String("LATEST"),
+		NetworkConfiguration: &ecs.ServiceNetworkConfigurationArgs{
+			Subnets:        b.a.PrivateSubnetIDs,
+			SecurityGroups: pulumi.StringArray{b.s.TaskSecurityGroup.ID().ToStringOutput()},
+			AssignPublicIp: pulumi.Bool(false),
+		},
+		DeploymentCircuitBreaker: &ecs.ServiceDeploymentCircuitBreakerArgs{
+			Enable: pulumi.Bool(true), Rollback: pulumi.Bool(true),
+		},
+		DeploymentMinimumHealthyPercent: pulumi.Int(100),
+		DeploymentMaximumPercent:        pulumi.Int(200),
+		EnableExecuteCommand:            pulumi.Bool(b.a.EcsExec),
+		EnableEcsManagedTags:            pulumi.Bool(true),
+		PropagateTags:                   pulumi.String("SERVICE"),
+		WaitForSteadyState:              pulumi.Bool(true),
+		Tags:                            b.tags,
 	}
-	return nil, ecs.ServiceCapacityProviderStrategyArray{ecs.ServiceCapacityProviderStrategyArgs{
-		CapacityProvider: pulumi.String("FARGATE_SPOT"), Weight: pulumi.Int(1),
-	}}
+	if spot {
+		args.LaunchType = nil
+		args.CapacityProviderStrategies = ecs.ServiceCapacityProviderStrategyArray{ecs.ServiceCapacityProviderStrategyArgs{
+			CapacityProvider: pulumi.String("FARGATE_SPOT"), Weight: pulumi.Int(1),
+		}}
+	}
+	return args
 }

@@ -246,31 +246,10 @@ func (b *workerBuilder) taskDefinition() error {
 // web tasks have rolled.
 func (b *workerBuilder) service() error {
 	a, sb := b.a, b.sb
-	launchType, strategy := fargateCapacity(*a.Spot)
+	args := sb.fargateServiceArgs(b.w.TaskDefinition, a.MinTasks, *a.Spot)
+	args.Tags = b.tags
 	var err error
-	b.w.Service, err = ecs.NewService(b.ctx, b.child("service"), &ecs.ServiceArgs{
-		Cluster:                    sb.clusterArn,
-		TaskDefinition:             b.w.TaskDefinition.Arn,
-		DesiredCount:               pulumi.Int(a.MinTasks),
-		LaunchType:                 launchType,
-		CapacityProviderStrategies: strategy,
-		PlatformVersion:            pulumi.String("LATEST"),
-		NetworkConfiguration: &ecs.ServiceNetworkConfigurationArgs{
-			Subnets:        sb.a.PrivateSubnetIDs,
-			SecurityGroups: pulumi.StringArray{sb.s.TaskSecurityGroup.ID().ToStringOutput()},
-			AssignPublicIp: pulumi.Bool(false),
-		},
-		DeploymentCircuitBreaker: &ecs.ServiceDeploymentCircuitBreakerArgs{
-			Enable: pulumi.Bool(true), Rollback: pulumi.Bool(true),
-		},
-		DeploymentMinimumHealthyPercent: pulumi.Int(100),
-		DeploymentMaximumPercent:        pulumi.Int(200),
-		EnableExecuteCommand:            pulumi.Bool(sb.a.EcsExec),
-		EnableEcsManagedTags:            pulumi.Bool(true),
-		PropagateTags:                   pulumi.String("SERVICE"),
-		WaitForSteadyState:              pulumi.Bool(true),
-		Tags:                            b.tags,
-	}, b.parent, pulumi.IgnoreChanges([]string{"desiredCount"}),
+	b.w.Service, err = ecs.NewService(b.ctx, b.child("service"), args, b.parent, pulumi.IgnoreChanges([]string{"desiredCount"}),
 		pulumi.DependsOn(sb.launchDeps), pulumi.DependsOn(sb.a.LaunchDependencies),
 		pulumi.DependsOn(b.deps), pulumi.DependsOn([]pulumi.Resource{sb.s.Service}))
 	if err != nil {
