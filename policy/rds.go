@@ -16,17 +16,12 @@ func checkDBNotPublic(d *Document, _ string) []Finding {
 	tiers := d.subnetTiers()
 	return eachDB(d, func(j *judge, db *Resource) []Finding {
 		wantBool(j, db, "publiclyAccessible", false, false, "public")
-		name := db.in("dbSubnetGroupName")
-		if name.state == absent {
-			j.fail("default-subnets", "no subnet group: the default VPC's subnets")
+		group := d.dbGroup(j, db, "dbSubnetGroupName", tSubnetGroup, "subnet group",
+			"default-subnets", "no subnet group: the default VPC's subnets")
+		if group == nil {
 			return j.done("")
 		}
-		groups, ok := d.link(db, "dbSubnetGroupName", name, tSubnetGroup)
-		if !ok || len(groups) == 0 {
-			j.undecided("subnet group is unknown or not in the preview")
-			return j.done("")
-		}
-		ids := judgeSubnets(j, tiers, groups[0].in("subnetIds"), groups[0].Name()+" subnets")
+		ids := judgeSubnets(j, tiers, group.in("subnetIds"), group.Name()+" subnets")
 		return j.done("publiclyAccessible false; subnets %s not public", strings.Join(ids, ", "))
 	})
 }
@@ -111,17 +106,12 @@ func checkDBLogExports(d *Document, _ string) []Finding {
 // checkDBForceSSL (RDS-7) wants a parameter group of the stack that sets rds.force_ssl = 1.
 func checkDBForceSSL(d *Document, _ string) []Finding {
 	return eachDB(d, func(j *judge, db *Resource) []Finding {
-		name := db.in("parameterGroupName")
-		if name.state == absent {
-			j.fail("tls-not-forced", "no parameter group of the stack sets rds.force_ssl")
+		group := d.dbGroup(j, db, "parameterGroupName", tParamGroup, "parameter group",
+			"tls-not-forced", "no parameter group of the stack sets rds.force_ssl")
+		if group == nil {
 			return j.done("")
 		}
-		groups, ok := d.link(db, "parameterGroupName", name, tParamGroup)
-		if !ok || len(groups) == 0 {
-			j.undecided("parameter group is unknown or not in the preview")
-			return j.done("")
-		}
-		params := groups[0].in("parameters")
+		params := group.in("parameters")
 		if j.unreadable(params, "parameters") {
 			return j.done("")
 		}
@@ -134,9 +124,9 @@ func checkDBForceSSL(d *Document, _ string) []Finding {
 			}
 		}
 		if !forced {
-			j.fail("tls-not-forced", "%s does not set rds.force_ssl = 1", groups[0].Name())
+			j.fail("tls-not-forced", "%s does not set rds.force_ssl = 1", group.Name())
 		}
-		return j.done("%s sets rds.force_ssl = 1", groups[0].Name())
+		return j.done("%s sets rds.force_ssl = 1", group.Name())
 	})
 }
 
@@ -170,4 +160,22 @@ func checkDBInsights(d *Document, _ string) []Finding {
 		wantBool(j, db, "performanceInsightsEnabled", true, false, "no-performance-insights")
 		return j.done("performanceInsightsEnabled true")
 	})
+}
+
+// dbGroup returns the group of type typ that db names in key (its subnet or
+// parameter group). When db names none, j fails with code and reason (the
+// database falls back to AWS's defaults); when the name is unknown or no
+// such group is in the preview, j is undecided. Either way it returns nil.
+func (d *Document) dbGroup(j *judge, db *Resource, key, typ, what, code, reason string) *Resource {
+	name := db.in(key)
+	if name.state == absent {
+		j.fail(code, "%s", reason)
+		return nil
+	}
+	groups, ok := d.link(db, key, name, typ)
+	if !ok || len(groups) == 0 {
+		j.undecided("%s is unknown or not in the preview", what)
+		return nil
+	}
+	return groups[0]
 }
