@@ -51,6 +51,14 @@ func alarmMetrics(a *Resource) []string {
 	return out
 }
 
+// alarmKinds are the alarms MON-1 wants, in the order it reports them
+// (a slice: a map's order would reorder -check's findings between runs),
+// and kindMetrics the load balancer metrics that make an alarm one of them.
+var (
+	alarmKinds  = []string{"5xx", "latency"}
+	kindMetrics = map[string][]string{"5xx": {"HTTPCode_Target_5XX_Count", "HTTPCode_ELB_5XX_Count"}, "latency": {"TargetResponseTime"}}
+)
+
 // checkAlarms (MON-1) wants 5xx and latency alarms with actions, and the service's deployment alarms rolling back on them.
 func checkAlarms(d *Document, _ string) []Finding {
 	alarms := d.ByType(tMetricAlarm)
@@ -60,9 +68,9 @@ func checkAlarms(d *Document, _ string) []Finding {
 			// A worker: no requests, so no 5xx or latency to roll back on.
 			return []Finding{j.finding(NotApplicable, "", "no load balancer in front of the service")}
 		}
-		kinds := map[string][]string{"5xx": {"HTTPCode_Target_5XX_Count", "HTTPCode_ELB_5XX_Count"}, "latency": {"TargetResponseTime"}}
 		named := map[string][]string{}
-		for kind, metrics := range kinds {
+		for _, kind := range alarmKinds {
+			metrics := kindMetrics[kind]
 			for _, a := range alarms {
 				if !slices.ContainsFunc(alarmMetrics(a), func(m string) bool { return slices.Contains(metrics, m) }) {
 					continue
@@ -98,8 +106,8 @@ func checkAlarms(d *Document, _ string) []Finding {
 		if !okN {
 			j.undecided("the deployment alarm names are unknown until the update")
 		}
-		for kind, n := range named {
-			if okN && len(n) > 0 && !slices.ContainsFunc(names, func(x string) bool { return slices.Contains(n, x) }) {
+		for _, kind := range alarmKinds {
+			if n := named[kind]; okN && len(n) > 0 && !slices.ContainsFunc(names, func(x string) bool { return slices.Contains(n, x) }) {
 				j.fail("no-alarms", "the deployment alarms (%s) leave out the %s alarm", strings.Join(names, ", "), kind)
 			}
 		}

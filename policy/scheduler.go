@@ -105,9 +105,12 @@ func checkSchedulerRole(d *Document, _ string) []Finding {
 			if j.unreadable(task.input, "target.input") {
 				return j.done("")
 			}
-			for k, v := range map[string]value{"Cluster": cluster, "TaskDefinition": tdArn} {
-				if v.state == absent {
-					j.fail("scheduler-input", "the universal target's input (the RunTask request) has no %s; its parameters are the SDK's, PascalCase", k)
+			for _, f := range []struct {
+				key string
+				v   value
+			}{{"Cluster", cluster}, {"TaskDefinition", tdArn}} {
+				if f.v.state == absent {
+					j.fail("scheduler-input", "the universal target's input (the RunTask request) has no %s; its parameters are the SDK's, PascalCase", f.key)
 				}
 			}
 			if len(j.out) > 0 {

@@ -1,6 +1,7 @@
 package policy_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -271,5 +272,33 @@ func TestSynthCheck(t *testing.T) {
 	}
 	if _, stderr, code = synthRunInput(t, strings.NewReader("not json"), "-check-file", "-"); code != synth.ExitFailed || !strings.Contains(stderr, "not a preview document") {
 		t.Errorf("-check-file with garbage: got exit %d, stderr %q; want 1 naming the problem", code, stderr)
+	}
+}
+
+// TestEvaluateIsDeterministic judges the same development document many
+// times and wants the same findings, in the same order, every time: -check's
+// table and the README's copies of it must not reorder between runs (MON-1
+// once listed its missing 5xx and latency alarms in map order).
+func TestEvaluateIsDeterministic(t *testing.T) {
+	out, stderr, code := synthRun(t, "-stack", "dev", "-format", "json", "-resolved")
+	if code != 0 {
+		t.Fatalf("synth: exit %d: %s", code, stderr)
+	}
+	doc, err := policy.Decode([]byte(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	render := func() string {
+		var b strings.Builder
+		for _, f := range policy.Evaluate(doc).Findings {
+			fmt.Fprintf(&b, "%s %s %s %s\n", f.Control, f.Resource, f.Verdict, f.Reason)
+		}
+		return b.String()
+	}
+	want := render()
+	for i := 0; i < 100; i++ {
+		if got := render(); got != want {
+			t.Fatalf("run %d: findings got\n%s\nwant (run 0)\n%s", i+1, got, want)
+		}
 	}
 }
